@@ -1,0 +1,106 @@
+"""Raster images (PNG, JPEG, TIFF with any number of pages, BMP, WebP) through Pillow.
+
+Frame count and every frame's size are read from headers and checked before any pixel
+is decoded, so decompression bombs are refused cheaply.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocr_inference.documents.page import Limits, Page
+from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
+
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, EOFError)
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            # Our own limit replaces Pillow's bomb warning; its hard error still applies.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(f"The image is too large to decode safely: {exc}") from exc
+    except _DECODE_ERRORS as exc:
+        raise CorruptDocument(f"The image cannot be read: {exc}") from exc
+
+
+def check_image(image: Image.Image, limits: Limits) -> int:
+    """Validate frame count and frame sizes from headers; return the frame count."""
+    count = int(getattr(image, "n_frames", 1) or 1)
+    if count > limits.max_pages:
+        raise TooManyPages(f"The image has {count} pages; the limit is {limits.max_pages}.")
+    for index in range(count):
+        try:
+            image.seek(index)
+        except _DECODE_ERRORS as exc:
+            raise CorruptDocument(f"Page {index + 1} of the image cannot be read.") from exc
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise CorruptDocument(f"Page {index + 1} of the image has no area.")
+        if width * height > limits.max_pixels:
+            raise TooManyPixels(
+                f"Page {index + 1} is {width}x{height} pixels; "
+                f"the limit is {limits.max_pixels} pixels."
+            )
+    return count
+
+
+def iter_image_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
+    """Check every frame, then return the frame count and a lazy decoder."""
+    image = _open(data)
+    try:
+        count = check_image(image, limits)
+    except Exception:
+        image.close()
+        raise
+
+    def decode() -> Iterator[Page]:
+        with image:
+            for index in range(count):
+                yield _decode_frame(image, index)
+
+    return count, decode()
+
+
+def _decode_frame(image: Image.Image, index: int) -> Page:
+    try:
+        image.seek(index)
+        frame = ImageOps.exif_transpose(image) or image
+        dpi = _dpi(frame)
+        rgb = np.asarray(_to_rgb(frame), dtype=np.uint8)
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(f"Page {index + 1} is too large to decode safely.") from exc
+    except _DECODE_ERRORS as exc:
+        raise CorruptDocument(f"Page {index + 1} of the image cannot be decoded: {exc}") from exc
+    return Page(index + 1, np.ascontiguousarray(rgb), dpi)
+
+
+def _to_rgb(frame: Image.Image) -> Image.Image:
+    if frame.mode == "RGB":
+        return frame
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit greyscale: scale into 8 bits rather than clipping to white
+        array = np.asarray(frame, dtype=np.float64)
+        peak = float(array.max()) or 1.0
+        return Image.fromarray((array * (255.0 / peak)).astype(np.uint8)).convert("RGB")
+    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+        # transparent areas become white paper, not black
+        rgba = frame.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return frame.convert("RGB")
+
+
+def _dpi(frame: Image.Image) -> float | None:
+    dpi = frame.info.get("dpi")
+    if isinstance(dpi, tuple) and dpi and isinstance(dpi[0], int | float) and dpi[0] > 1:
+        return round(float(dpi[0]), 2)
+    return None

@@ -1,0 +1,48 @@
+"""Bytes in, pages out: sniff the type, check limits from headers, then decode lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ocr_inference.documents.images import iter_image_pages
+from ocr_inference.documents.page import Limits, Page
+from ocr_inference.documents.pdf import iter_pdf_pages
+from ocr_inference.documents.sniff import SNIFF_BYTES, DocumentType, sniff_type
+from ocr_inference.errors import EmptyFile, UnsupportedType
+
+
+@dataclass
+class Document:
+    """A validated document: its type, page count and a one-shot page iterator."""
+
+    type: DocumentType
+    page_count: int
+    pages: Iterator[Page]
+
+
+def detect_type(data: bytes) -> DocumentType:
+    """Type of the document, or the error the API would answer with."""
+    if not data:
+        raise EmptyFile("The file is empty.")
+    kind = sniff_type(data[:SNIFF_BYTES])
+    if kind is None:
+        raise UnsupportedType(
+            "Unsupported file type: expected PDF, PNG, JPEG, TIFF, BMP or WebP content."
+        )
+    return kind
+
+
+def open_document(data: bytes, limits: Limits | None = None) -> Document:
+    """Validate a document completely and return it ready to be decoded page by page.
+
+    Raises:
+        InputError: a subclass naming why the document cannot be processed.
+    """
+    limits = limits or Limits()
+    kind = detect_type(data)
+    if kind is DocumentType.PDF:
+        count, pages = iter_pdf_pages(data, limits)
+    else:
+        count, pages = iter_image_pages(data, limits)
+    return Document(kind, count, pages)

@@ -1,0 +1,82 @@
+"""PDF pages rendered with pypdfium2, after page count and page sizes have been checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ocr_inference.documents.page import Limits, Page
+from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages, TooManyPixels
+
+_POINTS_PER_INCH = 72.0
+
+
+def open_pdf(data: bytes) -> pdfium.PdfDocument:
+    """Open a PDF or raise the error that says why it cannot be read."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise EncryptedDocument("The PDF is encrypted and needs a password.") from exc
+        raise CorruptDocument(f"The PDF cannot be read: {exc}") from exc
+
+
+def check_pdf(pdf: pdfium.PdfDocument, limits: Limits) -> list[tuple[int, int]]:
+    """Validate page count and rendered sizes; return each page's pixel size."""
+    count = len(pdf)
+    if count == 0:
+        raise CorruptDocument("The PDF has no pages.")
+    if count > limits.max_pages:
+        raise TooManyPages(f"The PDF has {count} pages; the limit is {limits.max_pages}.")
+    scale = limits.dpi / _POINTS_PER_INCH
+    sizes = []
+    for index in range(count):
+        try:
+            width_pt, height_pt = pdf.get_page_size(index)
+        except (pdfium.PdfiumError, ValueError) as exc:
+            raise CorruptDocument(f"Page {index + 1} of the PDF cannot be read.") from exc
+        width, height = round(width_pt * scale), round(height_pt * scale)
+        if width <= 0 or height <= 0:
+            raise CorruptDocument(f"Page {index + 1} of the PDF has no area.")
+        if width * height > limits.max_pixels:
+            raise TooManyPixels(
+                f"Page {index + 1} would be {width}x{height} pixels at {limits.dpi} DPI; "
+                f"the limit is {limits.max_pixels} pixels."
+            )
+        sizes.append((width, height))
+    return sizes
+
+
+def iter_pdf_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
+    """Check the whole PDF, then return its page count and a lazy page renderer."""
+    pdf = open_pdf(data)
+    try:
+        count = len(check_pdf(pdf, limits))
+    except Exception:
+        pdf.close()
+        raise
+
+    def render() -> Iterator[Page]:
+        try:
+            for index in range(count):
+                yield Page(index + 1, _render(pdf, index, limits.dpi), float(limits.dpi))
+        finally:
+            pdf.close()
+
+    return count, render()
+
+
+def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> np.ndarray:
+    try:
+        page = pdf[index]
+        try:
+            bitmap = page.render(scale=dpi / _POINTS_PER_INCH, rev_byteorder=True)
+            image = np.array(bitmap.to_numpy()[:, :, :3], dtype=np.uint8, copy=True)
+        finally:
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise CorruptDocument(f"Page {index + 1} of the PDF cannot be rendered: {exc}") from exc
+    return image

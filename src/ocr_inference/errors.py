@@ -1,0 +1,127 @@
+"""One exception tree for everything that can go wrong with a document or the service.
+
+```
+OCRError                       code               HTTP
+├── InputError                                     (refused at upload, or FAILURE in the worker)
+│   ├── EmptyFile              empty_file         400
+│   ├── UnsupportedType        unsupported_type   415
+│   ├── UploadTooLarge         too_large          413
+│   ├── CorruptDocument        corrupt_document   422
+│   ├── EncryptedDocument      encrypted_document 422
+│   ├── TooManyPixels          too_many_pixels    422
+│   └── TooManyPages           too_many_pages     422
+├── TaskError                                      (only ever a FAILURE result)
+│   ├── WorkerLost             worker_lost        500
+│   ├── TaskTimeout            timeout            504
+│   └── UploadMissing          upload_missing     410
+├── ServiceUnavailable         unavailable        503
+└── ConfigurationError         configuration      500  (start-up: bad setting, missing model, no CUDA)
+    └── ModelError             model_error        500
+```
+
+Each class carries a stable machine ``code`` (part of the public contract, listed in the
+README) and the HTTP status the API uses when it refuses a request for that reason. The
+constructor takes only the message so that Celery can rebuild the exception from its
+JSON form on the API side.
+"""
+
+from __future__ import annotations
+
+
+class OCRError(Exception):
+    """Base of every error this service reports."""
+
+    code: str = "internal_error"
+    http_status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class InputError(OCRError):
+    """The submitted file cannot be processed."""
+
+    http_status = 422
+
+
+class EmptyFile(InputError):
+    code = "empty_file"
+    http_status = 400
+
+
+class UnsupportedType(InputError):
+    code = "unsupported_type"
+    http_status = 415
+
+
+class UploadTooLarge(InputError):
+    code = "too_large"
+    http_status = 413
+
+
+class CorruptDocument(InputError):
+    code = "corrupt_document"
+
+
+class EncryptedDocument(InputError):
+    code = "encrypted_document"
+
+
+class TooManyPixels(InputError):
+    code = "too_many_pixels"
+
+
+class TooManyPages(InputError):
+    code = "too_many_pages"
+
+
+class TaskError(OCRError):
+    """The task could not complete for a reason outside the document's content."""
+
+
+class WorkerLost(TaskError):
+    code = "worker_lost"
+
+
+class TaskTimeout(TaskError):
+    code = "timeout"
+    http_status = 504
+
+
+class UploadMissing(TaskError):
+    code = "upload_missing"
+    http_status = 410
+
+
+class ServiceUnavailable(OCRError):
+    code = "unavailable"
+    http_status = 503
+
+
+class ConfigurationError(OCRError):
+    """A setting, model file or device makes start-up impossible."""
+
+    code = "configuration"
+
+
+class ModelError(ConfigurationError):
+    code = "model_error"
+
+
+ERROR_CODES: dict[str, str] = {
+    "empty_file": "The upload has no bytes.",
+    "unsupported_type": "The bytes are not a PDF, PNG, JPEG, TIFF, BMP or WebP file.",
+    "too_large": "The upload exceeds OCR_MAX_UPLOAD_MB.",
+    "corrupt_document": "The file claims a supported type but cannot be parsed.",
+    "encrypted_document": "The PDF is password-protected.",
+    "too_many_pixels": "A page would exceed OCR_MAX_PIXELS when rendered.",
+    "too_many_pages": "The document has more than OCR_MAX_PAGES pages.",
+    "worker_lost": "Worker processes died on this task OCR_MAX_ATTEMPTS times.",
+    "timeout": "The task ran past OCR_TASK_TIME_LIMIT_S.",
+    "upload_missing": "The stored upload expired or was deleted before processing.",
+    "internal_error": "An unexpected error; the worker log has the details.",
+}

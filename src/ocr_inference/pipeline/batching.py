@@ -1,0 +1,30 @@
+"""Shared pre-processing of text line crops for the classifier and the recognizer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ocr_inference.pipeline.geometry import Image
+
+
+def batches_by_aspect(crops: Sequence[Image], batch_size: int) -> Iterator[list[int]]:
+    """Indices of ``crops`` in batches of similar width/height ratio (less padding)."""
+    order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def normalize_line(crop: Image, height: int, width: int) -> npt.NDArray[np.float32]:
+    """Resize ``crop`` to ``height`` keeping its ratio (at most ``width``), scale to
+    [-1, 1] and pad on the right to ``width``. Returns CHW float32."""
+    h, w = crop.shape[:2]
+    resized_w = min(width, max(1, int(math.ceil(height * w / max(h, 1)))))
+    resized = cv2.resize(crop, (resized_w, height), interpolation=cv2.INTER_LINEAR)
+    tensor = np.zeros((3, height, width), dtype=np.float32)
+    tensor[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+    return tensor

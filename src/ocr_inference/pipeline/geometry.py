@@ -1,0 +1,74 @@
+"""Quadrilateral helpers shared by the stages: ordering, cropping, reading order."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Quad = npt.NDArray[np.float32]  # shape (4, 2): x, y
+Image = npt.NDArray[np.uint8]
+
+
+def order_clockwise(points: npt.ArrayLike) -> Quad:
+    """Order four points clockwise starting from the top-left one (in image coordinates)."""
+    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    by_x = pts[np.argsort(pts[:, 0], kind="stable")]
+    left, right = by_x[:2], by_x[2:]
+    top_left, bottom_left = left[np.argsort(left[:, 1], kind="stable")]
+    top_right, bottom_right = right[np.argsort(right[:, 1], kind="stable")]
+    return np.array([top_left, top_right, bottom_right, bottom_left], dtype=np.float32)
+
+
+def crop_quad(image: Image, quad: Quad) -> Image:
+    """Cut the region under ``quad`` out of ``image`` and straighten it.
+
+    Lines much taller than wide (vertical text) are turned to read left to right.
+    """
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    width, height = max(width, 1), max(height, 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    crop = cv2.warpPerspective(
+        image,
+        matrix,
+        (width, height),
+        borderMode=cv2.BORDER_REPLICATE,
+        flags=cv2.INTER_CUBIC,
+    )
+    if height / width >= 1.5:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)
+
+
+def reading_order(quads: list[Quad]) -> list[int]:
+    """Indices of ``quads`` top to bottom, then left to right within a line.
+
+    Two boxes share a line when their vertical centres are closer than half the smaller
+    box height, so the rule scales with the text size instead of a fixed pixel count.
+    """
+    if not quads:
+        return []
+    boxes = np.stack(quads)
+    tops = boxes[:, :, 1].min(axis=1)
+    bottoms = boxes[:, :, 1].max(axis=1)
+    centres = (tops + bottoms) / 2
+    heights = np.maximum(bottoms - tops, 1.0)
+    lefts = boxes[:, :, 0].min(axis=1)
+    order = sorted(range(len(quads)), key=lambda i: (float(centres[i]), float(lefts[i])))
+    lines: list[list[int]] = []
+    for index in order:
+        line = lines[-1] if lines else None
+        if line is not None:
+            anchor = line[0]
+            tolerance = 0.5 * min(heights[anchor], heights[index])
+            if abs(centres[index] - centres[anchor]) <= tolerance:
+                line.append(index)
+                continue
+        lines.append([index])
+    return [i for line in lines for i in sorted(line, key=lambda i: float(lefts[i]))]
+
+
+def rescale(quad: Quad, scale_x: float, scale_y: float) -> Quad:
+    return (quad * np.array([scale_x, scale_y], dtype=np.float32)).astype(np.float32)

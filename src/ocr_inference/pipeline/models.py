@@ -1,0 +1,83 @@
+"""Model manifest: every model the pipeline loads, where it comes from and its checksum.
+
+Models ship inside PyPI wheels (nothing is ever downloaded). A user may point a stage at
+their own ONNX export instead; its checksum is then computed and reported, not checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ocr_inference.errors import ModelError
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    package: str
+    resource: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str
+    path: Path
+    sha256: str
+
+
+TEXT_DETECTION = ModelSpec(
+    "PP-OCRv6_det_small",
+    "rapidocr",
+    "models/PP-OCRv6_det_small.onnx",
+    "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
+)
+TEXT_RECOGNITION = ModelSpec(
+    "PP-OCRv6_rec_small",
+    "rapidocr",
+    "models/PP-OCRv6_rec_small.onnx",
+    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+)
+TEXTLINE_ORIENTATION = ModelSpec(
+    "ch_ppocr_mobile_v2.0_cls",
+    "rapidocr",
+    "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def resolve(spec: ModelSpec, override: Path | None = None) -> ResolvedModel:
+    """Locate a model file and verify it.
+
+    Raises:
+        ModelError: the file is missing, unreadable, or does not match its checksum.
+    """
+    if override is not None:
+        if not override.is_file():
+            raise ModelError(f"Model file for {spec.name} not found: {override}")
+        return ResolvedModel(override.stem, override, sha256_of(override))
+    try:
+        path = Path(str(resources.files(spec.package).joinpath(spec.resource)))
+    except ModuleNotFoundError as exc:
+        raise ModelError(
+            f"Model {spec.name} ships in the '{spec.package}' package, which is not installed."
+        ) from exc
+    if not path.is_file():
+        raise ModelError(f"Model {spec.name} missing from '{spec.package}': expected {path}")
+    actual = sha256_of(path)
+    if actual != spec.sha256:
+        raise ModelError(
+            f"Model {spec.name} at {path} is corrupted: sha256 {actual}, expected {spec.sha256}"
+        )
+    return ResolvedModel(spec.name, path, actual)

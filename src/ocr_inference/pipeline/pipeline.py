@@ -1,0 +1,146 @@
+"""The OCR pipeline: pages in, a DocumentResult out. Reads top to bottom in ``run_page``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ocr_inference.documents import Page
+from ocr_inference.pipeline import models
+from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
+from ocr_inference.pipeline.geometry import Quad, crop_quad, reading_order
+from ocr_inference.pipeline.text_detection import DetectionParams, TextDetector
+from ocr_inference.pipeline.text_orientation import TextlineOrientation
+from ocr_inference.pipeline.text_recognition import TextRecognizer
+from ocr_inference.schemas import Detection, DocumentResult, ModelInfo, PageInfo, ResultMeta
+
+if TYPE_CHECKING:
+    from ocr_inference.config import TextSettings
+
+PIPELINE_NAME = "PP-OCRv6-text"
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything needed to build a pipeline; immutable once built."""
+
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    detection: DetectionParams = field(default_factory=DetectionParams)
+    use_cls: bool = True
+    cls_thresh: float = 0.9
+    rec_batch_size: int = 6
+    min_confidence: float = 0.5
+    det_model_path: Path | None = None
+    cls_model_path: Path | None = None
+    rec_model_path: Path | None = None
+
+    @classmethod
+    def from_settings(cls, text: TextSettings, engine: EngineConfig) -> PipelineConfig:
+        return cls(
+            engine=engine,
+            detection=DetectionParams(
+                limit_side_len=text.det_limit_side_len,
+                min_side_len=text.det_min_side_len,
+                thresh=text.det_thresh,
+                box_thresh=text.det_box_thresh,
+                unclip_ratio=text.det_unclip_ratio,
+            ),
+            use_cls=text.use_cls,
+            cls_thresh=text.cls_thresh,
+            rec_batch_size=text.rec_batch_size,
+            min_confidence=text.min_confidence,
+            det_model_path=text.det_model_path,
+            cls_model_path=text.cls_model_path,
+            rec_model_path=text.rec_model_path,
+        )
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Pipeline:
+    """Text detection, line orientation and recognition over document pages.
+
+    Built once per process (model loading is the expensive part); ``run`` keeps no state
+    between calls, so one instance serves any number of documents.
+    """
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        self.device = resolve_device(config.engine)
+        det = models.resolve(models.TEXT_DETECTION, config.det_model_path)
+        rec = models.resolve(models.TEXT_RECOGNITION, config.rec_model_path)
+        loaded = [det, rec]
+        self._detector = TextDetector(create_session(det.path, config.engine), config.detection)
+        self._recognizer = TextRecognizer(
+            create_session(rec.path, config.engine), config.rec_batch_size
+        )
+        self._orientation: TextlineOrientation | None = None
+        if config.use_cls:
+            cls_model = models.resolve(models.TEXTLINE_ORIENTATION, config.cls_model_path)
+            loaded.insert(1, cls_model)
+            self._orientation = TextlineOrientation(
+                create_session(cls_model.path, config.engine),
+                config.cls_thresh,
+                config.rec_batch_size,
+            )
+        self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in loaded]
+
+    def run(
+        self,
+        pages: Iterable[Page],
+        page_count: int | None = None,
+        on_page: ProgressCallback | None = None,
+    ) -> DocumentResult:
+        """OCR every page; ``on_page(done, total)`` is called after each one."""
+        start = time.perf_counter()
+        detections: list[Detection] = []
+        infos: list[PageInfo] = []
+        for done, page in enumerate(pages, start=1):
+            detections.extend(self.run_page(page))
+            infos.append(
+                PageInfo(page_number=page.number, width=page.width, height=page.height, dpi=page.dpi)
+            )
+            if on_page is not None:
+                on_page(done, page_count or done)
+        meta = ResultMeta(
+            pipeline=PIPELINE_NAME,
+            models=self.models,
+            seconds=round(time.perf_counter() - start, 3),
+            device=self.device,
+        )
+        return DocumentResult(detections=detections, pages=infos, meta=meta)
+
+    def run_page(self, page: Page) -> list[Detection]:
+        """Text lines of one page in reading order, boxes in the page's pixel coordinates."""
+        found = self._detector(page.image)
+        if not found.boxes:
+            return []
+        crops = [crop_quad(page.image, quad) for quad in found.boxes]
+        if self._orientation is not None:
+            crops = self._orientation.apply(crops, self._orientation(crops))
+        recognized = self._recognizer(crops)
+        detections = []
+        for index in reading_order(found.boxes):
+            text = recognized.texts[index]
+            confidence = recognized.confidences[index]
+            if not text or confidence < self.config.min_confidence:
+                continue
+            detections.append(
+                Detection(
+                    text=text,
+                    box=_to_points(found.boxes[index]),
+                    confidence=round(confidence, 4),
+                    page_number=page.number,
+                )
+            )
+        return detections
+
+
+def _to_points(quad: Quad) -> list[list[int]]:
+    return [[int(x), int(y)] for x, y in np.rint(quad).astype(np.int64)]

@@ -1,0 +1,51 @@
+"""Text line orientation (0 or 180 degrees) so upside-down lines are read right way up."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
+from ocr_inference.pipeline.geometry import Image
+
+_HEIGHT, _WIDTH = 48, 192
+
+
+@dataclass
+class OrientationResult:
+    rotated: list[bool] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class TextlineOrientation:
+    """Classifies crops as upright or upside down; ``apply`` turns the latter."""
+
+    def __init__(self, session: Any, thresh: float = 0.9, batch_size: int = 6) -> None:
+        self._session = session
+        self._input = session.get_inputs()[0].name
+        self._thresh = thresh
+        self._batch_size = batch_size
+
+    def __call__(self, crops: list[Image]) -> OrientationResult:
+        start = time.perf_counter()
+        rotated = [False] * len(crops)
+        scores = [0.0] * len(crops)
+        for batch in batches_by_aspect(crops, self._batch_size):
+            tensor = np.stack([normalize_line(crops[i], _HEIGHT, _WIDTH) for i in batch])
+            probs = self._session.run(None, {self._input: tensor})[0]
+            for index, row in zip(batch, probs, strict=True):
+                label = int(np.argmax(row))
+                scores[index] = float(row[label])
+                rotated[index] = label == 1 and scores[index] > self._thresh
+        return OrientationResult(rotated, scores, time.perf_counter() - start)
+
+    @staticmethod
+    def apply(crops: list[Image], result: OrientationResult) -> list[Image]:
+        return [
+            np.ascontiguousarray(np.rot90(crop, 2)) if turn else crop
+            for crop, turn in zip(crops, result.rotated, strict=True)
+        ]

@@ -1,0 +1,75 @@
+"""Text recognition with a CTC model whose character set is stored in the ONNX metadata."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ocr_inference.errors import ModelError
+from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
+from ocr_inference.pipeline.geometry import Image
+
+_HEIGHT = 48
+_MIN_WIDTH = 320
+
+
+@dataclass
+class RecognitionResult:
+    texts: list[str] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def load_charset(session: Any) -> list[str]:
+    """CTC vocabulary: blank, the model's characters, then the space character."""
+    meta = session.get_modelmeta().custom_metadata_map
+    if "character" not in meta:
+        raise ModelError("The recognition model carries no 'character' list in its metadata.")
+    return ["", *meta["character"].splitlines(), " "]
+
+
+def ctc_greedy_decode(
+    probs: npt.NDArray[np.float32], charset: list[str]
+) -> list[tuple[str, float]]:
+    """Best path decoding of (N, T, C) probabilities: collapse repeats, drop blanks (0).
+
+    Confidence is the mean probability of the kept characters (0 for an empty line).
+    """
+    indices = probs.argmax(axis=2)
+    maxima = probs.max(axis=2)
+    decoded = []
+    for row, row_probs in zip(indices, maxima, strict=True):
+        keep = np.ones(len(row), dtype=bool)
+        keep[1:] = row[1:] != row[:-1]
+        keep &= row != 0
+        chars = [charset[i] if i < len(charset) else "" for i in row[keep]]
+        confidence = float(row_probs[keep].mean()) if keep.any() else 0.0
+        decoded.append(("".join(chars), confidence))
+    return decoded
+
+
+class TextRecognizer:
+    def __init__(self, session: Any, batch_size: int = 6) -> None:
+        self._session = session
+        self._input = session.get_inputs()[0].name
+        self._charset = load_charset(session)
+        self._batch_size = batch_size
+
+    def __call__(self, crops: list[Image]) -> RecognitionResult:
+        start = time.perf_counter()
+        texts = [""] * len(crops)
+        confidences = [0.0] * len(crops)
+        for batch in batches_by_aspect(crops, self._batch_size):
+            ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in batch)
+            width = max(_MIN_WIDTH, int(np.ceil(_HEIGHT * ratio)))
+            tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
+            probs = self._session.run(None, {self._input: tensor})[0]
+            for index, (text, confidence) in zip(
+                batch, ctc_greedy_decode(probs, self._charset), strict=True
+            ):
+                texts[index], confidences[index] = text.strip(), confidence
+        return RecognitionResult(texts, confidences, time.perf_counter() - start)

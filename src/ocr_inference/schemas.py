@@ -1,0 +1,87 @@
+"""Pydantic models of the public contract. Fields are only ever added, never renamed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Point = Annotated[list[int], Field(min_length=2, max_length=2)]
+Box = Annotated[
+    list[Point],
+    Field(
+        min_length=4,
+        max_length=4,
+        description="Four [x, y] pixel points, clockwise from top-left, in page coordinates.",
+    ),
+]
+
+TaskState = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE"]
+
+
+class Detection(BaseModel):
+    text: str
+    box: Box
+    confidence: float = Field(ge=0, le=1)
+    page_number: int = Field(ge=1, description="1-based page index in the submitted file.")
+
+
+class PageInfo(BaseModel):
+    page_number: int = Field(ge=1)
+    width: int = Field(description="Width in pixels of the page image the boxes refer to.")
+    height: int
+    dpi: float | None = Field(description="Render resolution (PDF) or the image's own, if known.")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    sha256: str
+
+
+class ResultMeta(BaseModel):
+    pipeline: str
+    models: list[ModelInfo]
+    seconds: float = Field(description="Wall time of the pipeline on this document.")
+    device: str = Field(description="Where the models ran: cpu or cuda.")
+
+
+class DocumentResult(BaseModel):
+    """What a successful task returns."""
+
+    detections: list[Detection]
+    pages: list[PageInfo]
+    meta: ResultMeta
+
+
+class ErrorResult(BaseModel):
+    """What a failed task returns."""
+
+    error: str
+    code: str
+
+
+class TaskAccepted(BaseModel):
+    task_id: str
+    status: Literal["pending"] = "pending"
+    message: str = "OCR task queued successfully."
+
+
+class TaskStatus(BaseModel):
+    task_id: str
+    status: TaskState
+    result: DocumentResult | ErrorResult | None = None
+    pending_tasks: int = Field(ge=0, description="Documents queued or running, service-wide.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    redis: Literal["ok", "unreachable"]
+    workers: int = Field(ge=0, description="Worker processes that reported in recently.")
+    models_loaded: bool = Field(description="Whether any live worker has its models loaded.")
+
+
+class Problem(BaseModel):
+    """Body of every 4xx/5xx answer from the API."""
+
+    detail: str
+    code: str
