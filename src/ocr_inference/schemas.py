@@ -66,11 +66,17 @@ class TaskAccepted(BaseModel):
     message: str = "OCR task queued successfully."
 
 
+class Progress(BaseModel):
+    pages_done: int = Field(ge=0)
+    pages_total: int = Field(ge=0)
+
+
 class TaskStatus(BaseModel):
     task_id: str
     status: TaskState
     result: DocumentResult | ErrorResult | None = None
     pending_tasks: int = Field(ge=0, description="Documents queued or running, service-wide.")
+    progress: Progress | None = Field(None, description="Pages done so far, while STARTED.")
 
 
 class Health(BaseModel):

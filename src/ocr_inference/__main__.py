@@ -1,0 +1,3 @@
+from ocr_inference.cli import app
+
+app(prog_name="ocr-inference")

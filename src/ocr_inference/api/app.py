@@ -1,0 +1,78 @@
+"""The FastAPI application: lifespan, middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError
+
+from ocr_inference import __version__
+from ocr_inference.api.body_limit import BodySizeLimitMiddleware
+from ocr_inference.api.routes import health, ocr
+from ocr_inference.api.services import Services
+from ocr_inference.config import Settings, get_settings
+from ocr_inference.errors import OCRError
+
+log = logging.getLogger("ocr_inference.api")
+
+# multipart framing around the file: boundaries, part headers, other small fields
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.from_settings(settings)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPI(
+        title="ocr-inference",
+        version=__version__,
+        description="Asynchronous document OCR: submit a PDF or image, poll for its text lines.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
+    )
+    app.include_router(ocr.router)
+    app.include_router(health.router)
+    _add_error_handlers(app)
+    return app
+
+
+def _problem(status: int, detail: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OCRError)
+    async def ocr_error(_: Request, exc: OCRError) -> JSONResponse:
+        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        return _problem(exc.http_status, exc.message, exc.code, headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _problem(exc.status_code, str(exc.detail), code, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
+        return _problem(422, f"Invalid request: {fields}", "invalid_request")
+
+    @app.exception_handler(redis.RedisError)
+    @app.exception_handler(OperationalError)
+    async def redis_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis unreachable: %s", exc)
+        return _problem(503, "Redis is unreachable; try again shortly.", "unavailable", {"Retry-After": "5"})

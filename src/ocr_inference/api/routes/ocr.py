@@ -1,0 +1,74 @@
+"""Submit documents and read their results."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, UploadFile, status
+
+from ocr_inference.api.deps import ServicesDep
+from ocr_inference.api.task_status import read_status
+from ocr_inference.documents import detect_type
+from ocr_inference.errors import ServiceUnavailable, UploadTooLarge
+from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
+from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
+
+router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem} for code in (400, 413, 415, 422, 503)
+}
+_CHUNK = 1 << 20
+
+
+def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    chunks, size = [], 0
+    while chunk := upload.file.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise UploadTooLarge(f"The upload exceeds the limit of {limit // _CHUNK} MiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _safe_name(name: str | None) -> str:
+    base = re.split(r"[\\/]", name or "")[-1]
+    return re.sub(r"[\x00-\x1f]", "", base)[:255] or "upload"
+
+
+@router.post(
+    "/process",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    responses=_ERRORS,
+)
+def process(
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF, BMP or WebP")],
+    services: ServicesDep,
+) -> TaskAccepted:
+    """Queue a document for OCR; poll the results route with the returned task id."""
+    data = _read_limited(file, services.settings.max_upload_bytes)
+    doc_type = detect_type(data)
+    task_id = str(uuid.uuid4())
+    services.store.create(task_id, data, filename=_safe_name(file.filename), doc_type=doc_type)
+    try:
+        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
+    except Exception as exc:
+        services.store.forget(task_id)
+        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
+    return TaskAccepted(task_id=task_id)
+
+
+@router.get(
+    "/results/{task_id}",
+    response_model=TaskStatus,
+    response_model_exclude_none=False,
+    responses={404: {"model": Problem}, 503: {"model": Problem}},
+)
+def results(task_id: str, services: ServicesDep) -> TaskStatus:
+    """Status of a task and, once it has ended, its result or error."""
+    if not services.store.exists(task_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
+    return read_status(services.celery, task_id, services.store.pending(QUEUE))

@@ -1,0 +1,59 @@
+"""Translate Celery's view of a task into the public TaskStatus contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billiard.exceptions import WorkerLostError
+from celery import Celery, states
+from celery.exceptions import TimeLimitExceeded
+from celery.result import AsyncResult
+
+from ocr_inference.errors import OCRError
+from ocr_inference.schemas import DocumentResult, ErrorResult, Progress, TaskState, TaskStatus
+
+_STATE_MAP: dict[str, TaskState] = {
+    states.PENDING: "PENDING",
+    states.RECEIVED: "PENDING",
+    states.RETRY: "PENDING",  # a worker died; the task is queued again
+    states.STARTED: "STARTED",
+    states.SUCCESS: "SUCCESS",
+    states.FAILURE: "FAILURE",
+    states.REVOKED: "FAILURE",
+}
+
+
+def error_result(exc: BaseException | Any) -> ErrorResult:
+    """The public error for whatever exception Celery stored for a failed task."""
+    if isinstance(exc, OCRError):
+        return ErrorResult(error=exc.message, code=exc.code)
+    if isinstance(exc, WorkerLostError):
+        return ErrorResult(
+            error="Worker processes died repeatedly while processing this document.",
+            code="worker_lost",
+        )
+    if isinstance(exc, TimeLimitExceeded):
+        return ErrorResult(error="Processing exceeded the task time limit.", code="timeout")
+    return ErrorResult(error=f"Processing failed ({type(exc).__name__}).", code="internal_error")
+
+
+def read_status(celery: Celery, task_id: str, pending_tasks: int) -> TaskStatus:
+    result = AsyncResult(task_id, app=celery)
+    state = _STATE_MAP.get(result.state, "STARTED")
+    payload: DocumentResult | ErrorResult | None = None
+    progress: Progress | None = None
+    if result.state == states.REVOKED:
+        payload = ErrorResult(error="The task was cancelled.", code="cancelled")
+    elif state == "SUCCESS":
+        payload = DocumentResult.model_validate(result.result)
+    elif state == "FAILURE":
+        payload = error_result(result.result)
+    elif state == "STARTED" and isinstance(result.info, dict) and "pages_done" in result.info:
+        progress = Progress.model_validate(result.info)
+    return TaskStatus(
+        task_id=task_id,
+        status=state,
+        result=payload,
+        pending_tasks=pending_tasks,
+        progress=progress,
+    )

@@ -1,0 +1,66 @@
+"""Running the pipeline in-process over files, for the CLI, batch jobs and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocr_inference.documents import SNIFF_BYTES, Limits, open_document, sniff_type
+from ocr_inference.errors import OCRError
+from ocr_inference.pipeline import Pipeline
+from ocr_inference.schemas import DocumentResult, ErrorResult
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    result: DocumentResult | ErrorResult
+
+    @property
+    def ok(self) -> bool:
+        return isinstance(self.result, DocumentResult)
+
+
+def collect_inputs(paths: list[Path]) -> Iterator[Path]:
+    """Files named directly, and in directories the files whose content is a document."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.iterdir() if p.is_file()):
+                with child.open("rb") as handle:
+                    if sniff_type(handle.read(SNIFF_BYTES)) is not None:
+                        yield child
+        else:
+            yield path
+
+
+def process_file(
+    pipeline: Pipeline,
+    path: Path,
+    limits: Limits,
+    on_page: Callable[[int, int], None] | None = None,
+) -> FileOutcome:
+    """OCR one file; a bad file becomes an ErrorResult rather than an exception."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(path, ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable"))
+    try:
+        document = open_document(data, limits)
+        return FileOutcome(path, pipeline.run(document.pages, document.page_count, on_page))
+    except OCRError as exc:
+        return FileOutcome(path, ErrorResult(error=exc.message, code=exc.code))
+
+
+def as_text(result: DocumentResult) -> str:
+    """The recognized lines in reading order, a blank line between pages."""
+    pages: dict[int, list[str]] = {}
+    for detection in result.detections:
+        pages.setdefault(detection.page_number, []).append(detection.text)
+    return "\n\n".join("\n".join(pages.get(p.page_number, [])) for p in result.pages) + "\n"
+
+
+def render(outcome: FileOutcome, fmt: str) -> str:
+    if fmt == "text" and isinstance(outcome.result, DocumentResult):
+        return as_text(outcome.result)
+    return outcome.result.model_dump_json(indent=2) + "\n"

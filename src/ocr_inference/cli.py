@@ -1,0 +1,169 @@
+"""The ``ocr-inference`` command: process files in-process, or run the service's parts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ocr_inference.config import get_settings
+
+app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=True)
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    text = "text"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@app.command()
+def process(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or directories to OCR.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.json,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File, or directory for several inputs.")
+    ] = None,
+) -> None:
+    """OCR documents without a server and print (or write) the same result as the API."""
+    from tqdm import tqdm
+
+    from ocr_inference.batch import collect_inputs, process_file, render
+    from ocr_inference.errors import OCRError
+    from ocr_inference.pipeline import Pipeline, PipelineConfig
+
+    settings = get_settings()
+    files = list(collect_inputs(inputs))
+    missing = [f for f in files if not f.exists()]
+    if missing:
+        raise _fail(f"no such file: {missing[0]}")
+    to_dir = output is not None and (len(files) > 1 or output.is_dir() or inputs[0].is_dir())
+    if len(files) > 1 and output is None:
+        raise _fail("several inputs need --output DIR")
+    try:
+        pipeline = Pipeline(PipelineConfig.from_settings(settings.text, settings.engine_config()))
+    except OCRError as exc:
+        raise _fail(exc.message) from exc
+    failures = 0
+    suffix = ".json" if fmt is OutputFormat.json else ".txt"
+    with tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar:
+        for path in files:
+            bar.set_postfix_str(path.name)
+            outcome = process_file(pipeline, path, settings.limits())
+            if not outcome.ok:
+                failures += 1
+                tqdm.write(f"failed: {path}: {outcome.result.model_dump_json()}", file=sys.stderr)
+            text = render(outcome, fmt.value)
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                target = output / f"{path.stem}{suffix}" if to_dir else output
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            bar.update()
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (OCR_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (OCR_PORT).")] = None,
+) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    from ocr_inference.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        "ocr_inference.api:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Processes (OCR_WORKER_CONCURRENCY).")] = None,
+    pool: Annotated[str, typer.Option(help="Celery pool: prefork or solo.")] = "prefork",
+) -> None:
+    """Run a Celery worker that processes queued documents."""
+    from ocr_inference.worker import app as celery_app
+    from ocr_inference.worker.celery_app import QUEUE
+
+    settings = get_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--pool={pool}",
+            f"--queues={QUEUE}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+def up() -> None:
+    """Run everything on this machine: the server (unless REDIS_URL is set), a worker and the API.
+
+    Stops all of them on Ctrl-C.
+    """
+    from ocr_inference.redis_server import EmbeddedRedis
+
+    settings = get_settings()
+    env = dict(os.environ)
+    server: EmbeddedRedis | None = None
+    if "REDIS_URL" not in os.environ:
+        server = EmbeddedRedis(settings.data_dir).start()
+        env["REDIS_URL"] = server.url
+        typer.echo(f"Redis-compatible server on {server.url}, data in {settings.data_dir}", err=True)
+    command = [sys.executable, "-m", "ocr_inference"]
+    children = [
+        subprocess.Popen([*command, "worker"], env=env),
+        subprocess.Popen([*command, "serve"], env=env),
+    ]
+    typer.echo(f"API on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if server is not None:
+            server.stop()
+    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    if failed and not stopping:
+        raise typer.Exit(1)

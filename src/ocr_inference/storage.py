@@ -1,0 +1,121 @@
+"""Everything the service keeps in Redis besides Celery's own keys.
+
+Keys (all under ``ocr:``):
+
+- ``ocr:task:{id}``      hash of the submission (file name, type, size, time); its presence
+                          is what makes an id known, so unknown or expired ids answer 404.
+- ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
+- ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
+- ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import redis
+
+PREFIX = "ocr"
+# kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
+_PRIORITY_SEP = "\x06\x16"
+_PRIORITY_STEPS = (0, 3, 6, 9)
+_UNACKED = "unacked"
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    alive: int
+    models_loaded: bool
+
+
+class TaskStore:
+    """Submission records, upload blobs, delivery counts and worker heartbeats."""
+
+    def __init__(self, client: redis.Redis, *, result_ttl_s: int, blob_ttl_s: int) -> None:
+        self.client = client
+        self.result_ttl_s = result_ttl_s
+        self.blob_ttl_s = blob_ttl_s
+
+    @staticmethod
+    def _key(kind: str, name: str) -> str:
+        return f"{PREFIX}:{kind}:{name}"
+
+    def create(self, task_id: str, data: bytes, *, filename: str, doc_type: str) -> None:
+        """Record a submission and store its bytes, atomically."""
+        record = {
+            "filename": filename,
+            "type": doc_type,
+            "size": str(len(data)),
+            "submitted_at": f"{time.time():.3f}",
+        }
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(self._key("blob", task_id), data, ex=self.blob_ttl_s)
+            pipe.hset(self._key("task", task_id), mapping=record)
+            pipe.expire(self._key("task", task_id), self.blob_ttl_s)
+            pipe.execute()
+
+    def forget(self, task_id: str) -> None:
+        """Remove every trace of a submission (used when it could not be queued)."""
+        self.client.delete(*(self._key(kind, task_id) for kind in ("task", "blob", "attempts")))
+
+    def exists(self, task_id: str) -> bool:
+        return bool(self.client.exists(self._key("task", task_id)))
+
+    def load_blob(self, task_id: str) -> bytes | None:
+        data = self.client.get(self._key("blob", task_id))
+        return data if isinstance(data, bytes) else None
+
+    def finish(self, task_id: str) -> None:
+        """Once a task has ended, its record and blob live exactly as long as its result."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for kind in ("task", "blob", "attempts"):
+                pipe.expire(self._key(kind, task_id), self.result_ttl_s)
+            pipe.execute()
+
+    def count_attempt(self, task_id: str) -> int:
+        """Count one more delivery of ``task_id`` and return the total so far."""
+        key = self._key("attempts", task_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.blob_ttl_s)
+            count, _ = pipe.execute()
+        return int(count)
+
+    def attempts(self, task_id: str) -> int:
+        value = self.client.get(self._key("attempts", task_id))
+        return int(value) if value else 0
+
+    def pending(self, queue: str) -> int:
+        """Documents queued or being processed: the queue lists plus unacknowledged ones."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for step in _PRIORITY_STEPS:
+                pipe.llen(queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}")
+            pipe.hlen(_UNACKED)
+            counts = pipe.execute()
+        return int(sum(counts))
+
+    def heartbeat(self, worker: str, *, models_loaded: bool, ttl_s: int) -> None:
+        payload = json.dumps({"models_loaded": models_loaded, "at": time.time()})
+        self.client.set(self._key("worker", worker), payload, ex=ttl_s)
+
+    def forget_worker(self, worker: str) -> None:
+        self.client.delete(self._key("worker", worker))
+
+    def workers(self) -> WorkerReport:
+        alive, loaded = 0, False
+        keys = list(self.client.scan_iter(match=self._key("worker", "*"), count=500))
+        for raw in self.client.mget(keys) if keys else []:
+            if raw is None:
+                continue
+            alive += 1
+            loaded = loaded or bool(json.loads(raw).get("models_loaded"))
+        return WorkerReport(alive, loaded)
+
+
+def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
+    """A client whose calls fail fast when Redis is unreachable instead of hanging."""
+    return redis.Redis.from_url(
+        url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, health_check_interval=30
+    )

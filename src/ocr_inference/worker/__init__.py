@@ -1,0 +1,19 @@
+"""The Celery worker: ``celery -A ocr_inference.worker worker``.
+
+The app is built on first access to ``ocr_inference.worker.app`` (defined in ``main``) so that importing the
+queue configuration (``ocr_inference.worker.celery_app``), as the API does, has no side
+effects.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__all__ = ["app", "process_document"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(import_module("ocr_inference.worker.main"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

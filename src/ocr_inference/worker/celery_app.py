@@ -1,0 +1,45 @@
+"""The Celery application, configured from Settings; importing it loads no model."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from ocr_inference.config import Settings
+
+QUEUE = "ocr"
+PROCESS_TASK = "ocr_inference.process_document"
+
+
+def create_celery_app(settings: Settings) -> Celery:
+    """A Celery app on ``settings.redis_url`` with the delivery guarantees the service needs.
+
+    Tasks are acknowledged only after they end (late acks) and a task whose worker process
+    died is put back on the queue; ``ocr_inference.worker.failures`` bounds how often.
+    The broker's visibility timeout outlasts the hard time limit, so a task still running
+    is never handed to a second worker.
+    """
+    app = Celery("ocr_inference", broker=settings.redis_url, backend=settings.redis_url)
+    app.conf.update(
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_retry_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        task_track_started=True,
+        task_time_limit=settings.task_time_limit_s,
+        task_soft_time_limit=settings.soft_time_limit_s,
+        worker_prefetch_multiplier=1,
+        worker_concurrency=settings.worker_concurrency,
+        worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        result_expires=settings.result_ttl_s,
+        result_extended=False,
+        task_send_sent_event=False,
+    )
+    return app

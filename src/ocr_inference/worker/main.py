@@ -1,0 +1,69 @@
+"""The worker's Celery app and task, built from the environment when first imported.
+
+Models are loaded later, once in each worker process (``worker_process_init``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, signals
+
+from ocr_inference.config import get_settings
+from ocr_inference.errors import OCRError
+from ocr_inference.logs import configure_logging
+from ocr_inference.worker import tasks
+from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE, create_celery_app
+from ocr_inference.worker.runtime import current_runtime, get_runtime
+
+_settings = get_settings()
+app = create_celery_app(_settings)
+
+
+@app.task(
+    bind=True,
+    name=PROCESS_TASK,
+    max_retries=_settings.max_attempts - 1,
+    default_retry_delay=0,
+    throws=(OCRError,),  # refused documents are expected outcomes: logged without a traceback
+)
+def process_document(self: Task[Any, Any]) -> dict[str, Any]:
+    """OCR the document stored under this task's id."""
+    return tasks.process_document(self)
+
+
+def _current_task_id() -> str | None:
+    task = app.current_task
+    request_id = getattr(getattr(task, "request", None), "id", None) if task else None
+    return str(request_id) if request_id else None
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    configure_logging(_settings.log_level, _current_task_id)
+
+
+@signals.worker_process_init.connect
+def _load_models(**_: Any) -> None:
+    runtime = get_runtime()
+    runtime.start_heartbeat()
+    runtime.pipeline  # noqa: B018 - loads the models now rather than on the first task
+
+
+@signals.worker_init.connect
+def _load_models_without_pool(sender: Any = None, **_: Any) -> None:
+    # solo and thread pools run tasks in this process and send no worker_process_init
+    pool = str(getattr(sender, "pool_cls", "prefork")).lower()
+    if "solo" in pool or "thread" in pool:
+        _load_models()
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def _stop(**_: Any) -> None:
+    runtime = current_runtime()
+    if runtime is not None:
+        runtime.stop()
+
+
+__all__ = ["QUEUE", "app", "process_document"]

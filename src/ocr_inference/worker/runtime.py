@@ -1,0 +1,92 @@
+"""Per-process worker state: the pipeline, loaded once when a pool process starts, and a
+heartbeat in Redis that tells the API how many workers are alive and ready."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+import redis
+
+from ocr_inference.config import Settings, get_settings
+from ocr_inference.pipeline import Pipeline, PipelineConfig
+from ocr_inference.storage import TaskStore, redis_client
+
+log = logging.getLogger("ocr_inference.worker")
+
+HEARTBEAT_INTERVAL_S = 5.0
+HEARTBEAT_TTL_S = 20
+
+
+class WorkerRuntime:
+    """What one worker process holds for its lifetime."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.limits = settings.limits()
+        self.store = TaskStore(
+            redis_client(settings.redis_url),
+            result_ttl_s=settings.result_ttl_s,
+            blob_ttl_s=settings.blob_ttl_s,
+        )
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self._pipeline: Pipeline | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline of this process, loaded on first use if process init did not."""
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = Pipeline(
+                    PipelineConfig.from_settings(self.settings.text, self.settings.engine_config())
+                )
+                log.info(
+                    "Celery: OCRService loaded.",
+                    extra={"device": self._pipeline.device, "worker": self.name},
+                )
+            return self._pipeline
+
+    @property
+    def models_loaded(self) -> bool:
+        return self._pipeline is not None
+
+    def start_heartbeat(self) -> None:
+        self._beat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
+        self._beat.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            self.store.forget_worker(self.name)
+        except redis.RedisError:
+            log.warning("could not remove the heartbeat of %s", self.name)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.store.heartbeat(
+                    self.name, models_loaded=self.models_loaded, ttl_s=HEARTBEAT_TTL_S
+                )
+            except redis.RedisError as exc:
+                log.warning("heartbeat failed: %s", exc)
+            self._stop.wait(HEARTBEAT_INTERVAL_S)
+
+
+_runtime: WorkerRuntime | None = None
+
+
+def get_runtime() -> WorkerRuntime:
+    """The runtime of this process, created on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = WorkerRuntime(get_settings())
+    return _runtime
+
+
+def current_runtime() -> WorkerRuntime | None:
+    return _runtime
