@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from ocr_inference.config import get_settings
 app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
     text = "text"
 
@@ -100,7 +100,9 @@ def serve(
 
 @app.command()
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Processes (OCR_WORKER_CONCURRENCY).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Processes (OCR_WORKER_CONCURRENCY).")
+    ] = None,
     pool: Annotated[str, typer.Option(help="Celery pool: prefork or solo.")] = "prefork",
 ) -> None:
     """Run a Celery worker that processes queued documents."""
@@ -135,7 +137,9 @@ def up() -> None:
     if "REDIS_URL" not in os.environ:
         server = EmbeddedRedis(settings.data_dir).start()
         env["REDIS_URL"] = server.url
-        typer.echo(f"Redis-compatible server on {server.url}, data in {settings.data_dir}", err=True)
+        typer.echo(
+            f"Redis-compatible server on {server.url}, data in {settings.data_dir}", err=True
+        )
     command = [sys.executable, "-m", "ocr_inference"]
     children = [
         subprocess.Popen([*command, "worker"], env=env),

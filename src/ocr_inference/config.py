@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    text: TextSettings = Field(default_factory=TextSettings)  # type: ignore[arg-type]
+    text: TextSettings = Field(default_factory=TextSettings)
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(device=self.device, intra_op_threads=self.intra_op_threads)

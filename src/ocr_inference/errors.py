@@ -15,7 +15,7 @@ OCRError                       code               HTTP
 │   ├── TaskTimeout            timeout            504
 │   └── UploadMissing          upload_missing     410
 ├── ServiceUnavailable         unavailable        503
-└── ConfigurationError         configuration      500  (start-up: bad setting, missing model, no CUDA)
+└── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
     └── ModelError             model_error        500
 ```
 

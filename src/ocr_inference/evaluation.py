@@ -148,9 +148,7 @@ def wer(reference: str, hypothesis: str) -> float:
     hypothesis_words = hypothesis.split()
     if not reference_words:
         return 0.0 if not hypothesis_words else 1.0
-    return Levenshtein.distance(reference_words, hypothesis_words) / len(
-        reference_words
-    )
+    return Levenshtein.distance(reference_words, hypothesis_words) / len(reference_words)
 
 
 def bag_of_words_f1(reference: str, hypothesis: str) -> float:

@@ -21,7 +21,7 @@ def find_server_binary() -> Path:
         path = Path(get_binary_path())
         if path.is_file():
             return path
-    except Exception:  # noqa: BLE001 - fall back to a system binary below
+    except Exception:
         pass
     for name in ("valkey-server", "redis-server"):
         found = shutil.which(name)

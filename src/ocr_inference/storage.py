@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
@@ -44,7 +45,7 @@ class TaskStore:
 
     def create(self, task_id: str, data: bytes, *, filename: str, doc_type: str) -> None:
         """Record a submission and store its bytes, atomically."""
-        record = {
+        record: dict[FieldT, EncodableT] = {
             "filename": filename,
             "type": doc_type,
             "size": str(len(data)),

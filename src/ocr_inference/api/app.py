@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import redis
@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _problem(status: int, detail: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _problem(
+    status: int, detail: str, code: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
@@ -68,11 +70,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
+        fields = ", ".join(
+            ".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors()
+        )
         return _problem(422, f"Invalid request: {fields}", "invalid_request")
 
     @app.exception_handler(redis.RedisError)
     @app.exception_handler(OperationalError)
     async def redis_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("redis unreachable: %s", exc)
-        return _problem(503, "Redis is unreachable; try again shortly.", "unavailable", {"Retry-After": "5"})
+        return _problem(
+            503, "Redis is unreachable; try again shortly.", "unavailable", {"Retry-After": "5"}
+        )

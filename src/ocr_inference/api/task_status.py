@@ -38,11 +38,12 @@ def error_result(exc: BaseException | Any) -> ErrorResult:
 
 
 def read_status(celery: Celery, task_id: str, pending_tasks: int) -> TaskStatus:
-    result = AsyncResult(task_id, app=celery)
-    state = _STATE_MAP.get(result.state, "STARTED")
+    result: AsyncResult[Any] = AsyncResult(task_id, app=celery)
+    raw_state = str(result.state)
+    state = _STATE_MAP.get(raw_state, "STARTED")
     payload: DocumentResult | ErrorResult | None = None
     progress: Progress | None = None
-    if result.state == states.REVOKED:
+    if raw_state == states.REVOKED:
         payload = ErrorResult(error="The task was cancelled.", code="cancelled")
     elif state == "SUCCESS":
         payload = DocumentResult.model_validate(result.result)

@@ -7,6 +7,7 @@ is decoded, so decompression bombs are refused cheaply.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator
 
@@ -19,14 +20,19 @@ from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, EOFError)
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, limits: Limits) -> Image.Image:
     try:
         with warnings.catch_warnings():
             # Our own limit replaces Pillow's bomb warning; its hard error still applies.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise TooManyPixels(f"The image is too large to decode safely: {exc}") from exc
+        # Pillow's own hard limit fires on open, before our check can read the size
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{found.group(1)} pixels" if found else "too many pixels"
+        raise TooManyPixels(
+            f"The image has {size}; the limit is {limits.max_pixels} pixels."
+        ) from exc
     except _DECODE_ERRORS as exc:
         raise CorruptDocument(f"The image cannot be read: {exc}") from exc
 
@@ -54,7 +60,7 @@ def check_image(image: Image.Image, limits: Limits) -> int:
 
 def iter_image_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
     """Check every frame, then return the frame count and a lazy decoder."""
-    image = _open(data)
+    image = _open(data, limits)
     try:
         count = check_image(image, limits)
     except Exception:

@@ -23,7 +23,7 @@ def normalize_line(crop: Image, height: int, width: int) -> npt.NDArray[np.float
     """Resize ``crop`` to ``height`` keeping its ratio (at most ``width``), scale to
     [-1, 1] and pad on the right to ``width``. Returns CHW float32."""
     h, w = crop.shape[:2]
-    resized_w = min(width, max(1, int(math.ceil(height * w / max(h, 1)))))
+    resized_w = min(width, max(1, math.ceil(height * w / max(h, 1))))
     resized = cv2.resize(crop, (resized_w, height), interpolation=cv2.INTER_LINEAR)
     tensor = np.zeros((3, height, width), dtype=np.float32)
     tensor[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,11 @@ class EngineConfig:
 
 def _onnxruntime() -> ModuleType:
     try:
-        import onnxruntime
+        return importlib.import_module("onnxruntime")
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigurationError(
             "onnxruntime is not installed: install the package with the 'cpu' or 'gpu' extra."
         ) from exc
-    return onnxruntime
 
 
 def available_providers() -> list[str]:
@@ -40,7 +40,7 @@ def available_providers() -> list[str]:
     if preload is not None:  # onnxruntime-gpu >= 1.21 finds CUDA/cuDNN from pip packages
         try:
             preload()
-        except Exception:  # noqa: BLE001 - absence of CUDA libraries is reported below
+        except Exception:
             log.debug("onnxruntime.preload_dlls failed", exc_info=True)
     return list(ort.get_available_providers())
 

@@ -104,7 +104,9 @@ class Pipeline:
         for done, page in enumerate(pages, start=1):
             detections.extend(self.run_page(page))
             infos.append(
-                PageInfo(page_number=page.number, width=page.width, height=page.height, dpi=page.dpi)
+                PageInfo(
+                    page_number=page.number, width=page.width, height=page.height, dpi=page.dpi
+                )
             )
             if on_page is not None:
                 on_page(done, page_count or done)

@@ -45,10 +45,14 @@ def resize_for_detection(image: Image, params: DetectionParams) -> tuple[Image, 
     height, width = image.shape[:2]
     ratio = min(1.0, params.limit_side_len / max(height, width))
     if min(height, width) * ratio < params.min_side_len:
-        ratio = min(params.min_side_len / min(height, width), params.limit_side_len * 2 / max(height, width))
-    new_h = max(_STRIDE, int(round(height * ratio / _STRIDE)) * _STRIDE)
-    new_w = max(_STRIDE, int(round(width * ratio / _STRIDE)) * _STRIDE)
-    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+        ratio = min(
+            params.min_side_len / min(height, width), params.limit_side_len * 2 / max(height, width)
+        )
+    new_h = max(_STRIDE, round(height * ratio / _STRIDE) * _STRIDE)
+    new_w = max(_STRIDE, round(width * ratio / _STRIDE) * _STRIDE)
+    resized: Image = np.asarray(
+        cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR), dtype=np.uint8
+    )
     return resized, width / new_w, height / new_h
 
 
@@ -70,7 +74,7 @@ def _box_score(prob: npt.NDArray[np.float32], quad: Quad) -> float:
     y1 = int(np.clip(np.ceil(quad[:, 1].max()), 0, height - 1))
     mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
     local = (quad - np.array([x0, y0], dtype=np.float32)).astype(np.int32)
-    cv2.fillPoly(mask, local.reshape(1, -1, 2), 1)
+    cv2.fillPoly(mask, [local.reshape(-1, 1, 2)], 1)
     return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
 
 
@@ -91,8 +95,7 @@ def boxes_from_probability(
     prob: npt.NDArray[np.float32], params: DetectionParams
 ) -> tuple[list[Quad], list[float]]:
     """DB post-processing on a probability map (H, W): quads in map coordinates."""
-    bitmap = (prob > params.thresh).astype(np.uint8)
-    bitmap = cv2.dilate(bitmap, np.ones((2, 2), dtype=np.uint8))
+    bitmap = cv2.dilate((prob > params.thresh).astype(np.uint8), np.ones((2, 2), np.uint8))
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     height, width = prob.shape
     boxes: list[Quad] = []

@@ -50,10 +50,16 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     except Exception as exc:
         runtime.store.finish(task_id)
         log.exception("unexpected error")
-        raise OCRError(f"Internal error while processing the document ({type(exc).__name__}).")
+        raise OCRError(
+            f"Internal error while processing the document ({type(exc).__name__})."
+        ) from exc
     runtime.store.finish(task_id)
     log.info(
         "done",
-        extra={"pages": len(result.pages), "lines": len(result.detections), "seconds": result.meta.seconds},
+        extra={
+            "pages": len(result.pages),
+            "lines": len(result.detections),
+            "seconds": result.meta.seconds,
+        },
     )
     return result.model_dump(mode="json")

@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11+ and pip: `make up`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# cpu (onnxruntime) or gpu (onnxruntime-gpu with the CUDA provider)
+EXTRA ?= cpu
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+RUN := $(UV) run --frozen --extra $(EXTRA)
+
+.PHONY: install install-dev up test lint typecheck unit integration bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)  ## everything `make up` needs (the package, models, a Redis-compatible server)
+	$(UV) sync --frozen --no-dev --inexact --extra $(EXTRA)
+
+install-dev: $(UV)
+	$(UV) sync --frozen --extra $(EXTRA)
+
+up: install  ## server (unless REDIS_URL is set), one worker and the API on :8000; Ctrl-C stops all
+	$(UV) run --frozen --no-dev --extra $(EXTRA) ocr-inference up
+
+lint: install-dev
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+
+typecheck: install-dev
+	$(RUN) mypy
+
+unit: install-dev
+	$(RUN) pytest -m "not integration"
+
+integration: install-dev
+	$(RUN) pytest -m integration
+
+test: lint typecheck  ## lint, types and the whole test suite
+	$(RUN) pytest
+
+bench: install-dev  ## accuracy and speed on ../shared/eval
+	$(RUN) python bench/accuracy.py
+
+clean:
+	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,268 @@
+"""Measure OCR accuracy and throughput on documents with human ground truth.
+
+For each data set, takes the first N images (sorted by name), runs ONE
+``ocr-inference process <files...> --output <DIR>`` subprocess on all of them, times
+that whole subprocess (model loading included), and scores every page against its
+ground-truth JSON with ``ocr_inference.evaluation.page_scores``.
+
+Usage::
+
+    python bench/accuracy.py [--eval-dir ../shared/eval] [--sets sroie,funsd]
+                             [--limit N] [--out DIR] [--json]
+
+The ground truth is read from the evaluation directory in place (see its README.md);
+nothing from it is copied into the project. This script reports figures only; it never
+asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ocr_inference.evaluation import BoxedLine, page_scores
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff"})
+# images taken from each set when --limit is not given
+DEFAULT_LIMITS = {"sroie": 30, "funsd": 25, "docbank": 20, "tesseract_testing": 4}
+TAIL_CHARS = 3000
+
+
+def find_cli() -> Path:
+    """Return the ``ocr-inference`` executable installed next to this interpreter."""
+    beside = Path(sys.executable).parent / "ocr-inference"
+    if beside.exists():
+        return beside
+    found = shutil.which("ocr-inference")
+    if found is None:
+        sys.exit(f"error: no ocr-inference executable next to {sys.executable} or on PATH")
+    return Path(found)
+
+
+def select_images(set_dir: Path, limit: int) -> list[Path]:
+    """First ``limit`` images of a set, by name, that have a ground-truth JSON."""
+    images = sorted(
+        path
+        for path in set_dir.iterdir()
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.with_suffix(".json").exists()
+    )
+    return images[:limit]
+
+
+def ground_truth_lines(truth: dict[str, Any]) -> list[BoxedLine]:
+    """Boxed lines of a ground-truth JSON.
+
+    Sets with page text only (``tesseract_testing``) have no ``lines``; their
+    ``full_text`` becomes one line spanning the page, which ``page_scores`` then
+    normalizes like any other text.
+    """
+    lines: list[BoxedLine] = [(line["text"], line["box"]) for line in truth["lines"]]
+    if lines or not truth.get("full_text"):
+        return lines
+    width = float(truth.get("width", 1))
+    height = float(truth.get("height", 1))
+    page = [[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]
+    return [(truth["full_text"], page)]
+
+
+def predicted_lines(result: dict[str, Any], page_number: int) -> list[BoxedLine]:
+    """Boxed lines the pipeline found on one page of a result JSON."""
+    return [
+        (detection["text"], detection["box"])
+        for detection in result["detections"]
+        if detection.get("page_number", 1) == page_number
+    ]
+
+
+def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str, Any]:
+    """OCR one set's images in one subprocess and score every page."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for image in images:  # never score a stale result from an earlier run
+        (out_dir / f"{image.stem}.json").unlink(missing_ok=True)
+    command = [str(cli), "process", *map(str, images), "--output", str(out_dir)]
+
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+
+    report: dict[str, Any] = {
+        "set": name,
+        "command": shlex.join(command),
+        "returncode": completed.returncode,
+        "images": len(images),
+        "wall_seconds": wall,
+    }
+    if completed.returncode != 0:
+        report["error_tail"] = (completed.stdout + completed.stderr)[-TAIL_CHARS:]
+
+    pages: list[dict[str, Any]] = []
+    missing: list[str] = []
+    pipeline_seconds = 0.0
+    for image in images:
+        truth = json.loads(image.with_suffix(".json").read_text(encoding="utf-8"))
+        result_path = out_dir / f"{image.stem}.json"
+        if result_path.exists():
+            result = json.loads(result_path.read_text(encoding="utf-8"))
+            predicted = predicted_lines(result, int(truth.get("page", 1)))
+            pipeline_seconds += float(result.get("meta", {}).get("seconds", 0.0))
+        else:  # scored as an empty page: a missing result is an error, not a skip
+            missing.append(image.name)
+            predicted = []
+        scores = page_scores(ground_truth_lines(truth), predicted, name)
+        pages.append({"image": image.name, **scores})
+
+    count = len(pages)
+    report.update(
+        {
+            "pages": count,
+            "missing": missing,
+            "mean_cer": statistics.fmean(p["cer"] for p in pages) if pages else None,
+            "mean_wer": statistics.fmean(p["wer"] for p in pages) if pages else None,
+            "mean_bow_f1": (statistics.fmean(p["bow_f1"] for p in pages) if pages else None),
+            "seconds_per_page": wall / count if count else None,
+            "pages_per_minute": 60 * count / wall if count and wall > 0 else None,
+            "pipeline_seconds_per_page": pipeline_seconds / count if count else None,
+            "per_page": pages,
+        }
+    )
+    return report
+
+
+def percent(value: float | None) -> str:
+    """Format a fraction as a percentage, or ``-`` when absent."""
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """Format a number, or ``-`` when absent."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(report: dict[str, Any]) -> None:
+    """Print one set's figures as a small table followed by the command used."""
+    headers = [
+        "pages",
+        "CER %",
+        "WER %",
+        "BoW F1 %",
+        "wall s/page",
+        "pages/min",
+        "pipeline s/page",
+    ]
+    row = [
+        str(report["pages"]),
+        percent(report["mean_cer"]),
+        percent(report["mean_wer"]),
+        percent(report["mean_bow_f1"]),
+        number(report["seconds_per_page"]),
+        number(report["pages_per_minute"], 1),
+        number(report["pipeline_seconds_per_page"]),
+    ]
+    widths = [max(len(h), len(c)) for h, c in zip(headers, row, strict=True)]
+    print(f"== {report['set']} ==")
+    print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"wall time {report['wall_seconds']:.1f} s for the whole subprocess")
+    if report["returncode"] != 0:
+        print(f"ocr-inference exited with {report['returncode']}; output tail:")
+        print(report["error_tail"])
+    if report["missing"]:
+        shown = ", ".join(report["missing"][:10])
+        print(f"no result for {len(report['missing'])} page(s), scored empty: {shown}")
+    print(f"command: {report['command']}")
+    print()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description="OCR accuracy and throughput on documents with ground truth."
+    )
+    parser.add_argument(
+        "--eval-dir",
+        type=Path,
+        default=DEFAULT_EVAL_DIR,
+        help=f"evaluation data directory (default: {DEFAULT_EVAL_DIR})",
+    )
+    parser.add_argument(
+        "--sets",
+        default=",".join(DEFAULT_LIMITS),
+        help=f"comma-separated sets (default: {','.join(DEFAULT_LIMITS)})",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="images per set (default: "
+        + ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
+        + ")",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="keep the results under DIR/<set>/ (default: a temporary directory)",
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return the process exit status."""
+    args = parse_args(argv)
+    eval_dir: Path = args.eval_dir
+    if not eval_dir.is_dir():
+        print(
+            f"error: evaluation directory {eval_dir} not found; "
+            "pass --eval-dir pointing at the shared eval data",
+            file=sys.stderr,
+        )
+        return 2
+    names = [name.strip() for name in args.sets.split(",") if name.strip()]
+    unknown = [name for name in names if not (eval_dir / name).is_dir()]
+    if unknown:
+        available = sorted(p.name for p in eval_dir.iterdir() if p.is_dir())
+        print(
+            f"error: no set {', '.join(unknown)} in {eval_dir}; available: {', '.join(available)}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return 2
+
+    cli = find_cli()
+    with tempfile.TemporaryDirectory(prefix="ocr-accuracy-") as scratch:
+        out_root: Path = args.out if args.out is not None else Path(scratch)
+        reports = []
+        for name in names:
+            limit = args.limit if args.limit is not None else DEFAULT_LIMITS.get(name, 20)
+            images = select_images(eval_dir / name, limit)
+            if not images:
+                print(f"warning: no images with ground truth in {name}", file=sys.stderr)
+                continue
+            if not args.json:
+                print(f"running {name}: {len(images)} image(s)...", file=sys.stderr)
+            report = run_set(name, images, cli, out_root / name)
+            reports.append(report)
+            if not args.json:
+                print_table(report)
+
+    if args.json:
+        print(json.dumps({"eval_dir": str(eval_dir), "sets": reports}, indent=2))
+    return 1 if any(report["returncode"] != 0 for report in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

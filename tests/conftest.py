@@ -1,0 +1,44 @@
+"""Fixtures shared by unit and integration tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from ocr_inference.redis_server import EmbeddedRedis
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_DIR = (REPO.parent / "shared" / "eval").resolve()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """A real Redis-compatible server (valkey-server) on a free port, AOF on."""
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis"), port=free_port()) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> Iterator[str]:
+    """The server's URL, emptied before each test that uses it."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    yield redis_server.url
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    if not EVAL_DIR.is_dir():
+        pytest.skip(f"evaluation documents not found at {EVAL_DIR} (../shared/eval)")
+    return EVAL_DIR

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from factories import encode, multipage, png_with_header_size, text_image
+from PIL import Image
+
+from ocr_inference.documents import DocumentType, Limits, open_document
+from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
+
+
+def test_multipage_tiff_yields_every_page_in_order() -> None:
+    sizes = [(300, 200), (400, 250), (500, 300)]
+    images = [text_image([f"page {i}"], size=s) for i, s in enumerate(sizes)]
+    document = open_document(multipage(images, "TIFF"))
+    assert document.type is DocumentType.TIFF
+    assert document.page_count == 3
+    pages = list(document.pages)
+    assert [p.number for p in pages] == [1, 2, 3]
+    assert [(p.width, p.height) for p in pages] == sizes
+    assert all(p.image.dtype == np.uint8 and p.image.shape[2] == 3 for p in pages)
+
+
+def test_pdf_pages_are_rendered_at_the_configured_dpi() -> None:
+    # 600 x 300 px at 150 dpi = 4 x 2 inches; at 300 dpi that is 1200 x 600 px
+    images = [text_image(["one"], size=(600, 300)), text_image(["two"], size=(600, 300))]
+    document = open_document(multipage(images, "PDF", resolution=150.0), Limits(dpi=300))
+    assert document.type is DocumentType.PDF
+    pages = list(document.pages)
+    assert [p.number for p in pages] == [1, 2]
+    assert [(p.width, p.height, p.dpi) for p in pages] == [(1200, 600, 300.0)] * 2
+    # the rendering shows the page: dark text on a white background
+    assert pages[0].image.min() < 64 and np.median(pages[0].image) == 255
+
+
+def test_image_dpi_is_reported_when_the_file_has_it() -> None:
+    data = encode(text_image(["x"], size=(100, 100)), "PNG", dpi=(200, 200))
+    (page,) = open_document(data).pages
+    assert page.dpi == pytest.approx(200, abs=0.1)
+
+
+def test_page_limit_is_checked_before_decoding() -> None:
+    images = [text_image([str(i)], size=(50, 50)) for i in range(3)]
+    with pytest.raises(TooManyPages, match="3 pages"):
+        open_document(multipage(images, "TIFF"), Limits(max_pages=2))
+    with pytest.raises(TooManyPages):
+        open_document(multipage(images, "PDF"), Limits(max_pages=2))
+
+
+def test_pixel_bomb_is_refused_from_the_header_alone() -> None:
+    with pytest.raises(TooManyPixels, match="900000000 pixels"):
+        open_document(png_with_header_size(30000, 30000), Limits(max_pixels=100_000_000))
+    # below Pillow's own limit, ours applies, still from the header
+    with pytest.raises(TooManyPixels, match="9000x9000"):
+        open_document(png_with_header_size(9000, 9000), Limits(max_pixels=10_000_000))
+
+
+def test_huge_pdf_page_is_refused_before_rendering() -> None:
+    # a 200 x 200 inch page at 300 dpi would be 60000 x 60000 pixels
+    pdf = multipage([Image.new("RGB", (200, 200), "white")], "PDF", resolution=1.0)
+    with pytest.raises(TooManyPixels):
+        open_document(pdf, Limits(max_pixels=100_000_000, dpi=300))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\nthis is not a pdf",
+        encode(text_image(["x"]), "PDF")[:200],
+    ],
+)
+def test_corrupt_pdf(data: bytes) -> None:
+    with pytest.raises(CorruptDocument):
+        open_document(data)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP"])
+def test_truncated_image_fails_with_corrupt_document(fmt: str) -> None:
+    data = encode(text_image(["truncated"], size=(600, 400)), fmt)
+    with pytest.raises(CorruptDocument):
+        list(open_document(data[: len(data) // 2]).pages)
+
+
+def test_transparent_areas_become_white() -> None:
+    image = Image.new("RGBA", (20, 20), (0, 0, 0, 0))
+    (page,) = open_document(encode(image, "PNG")).pages
+    assert (page.image == 255).all()
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped() -> None:
+    array = np.full((10, 10), 30000, dtype=np.uint16)
+    array[0, 0] = 60000
+    (page,) = open_document(encode(Image.fromarray(array), "PNG")).pages
+    assert page.image[5, 5, 0] == 127 and page.image[0, 0, 0] == 255
+
+
+def test_exif_orientation_is_applied() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), "white").save(buffer, "JPEG", exif=exif)
+    (page,) = open_document(buffer.getvalue()).pages
+    assert (page.width, page.height) == (100, 300)

@@ -1,0 +1,57 @@
+"""The real pipeline with the shipped models on pages rendered from known text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from factories import PAGE_LINES, text_image
+
+from ocr_inference.documents import Page
+from ocr_inference.pipeline import Pipeline, PipelineConfig
+from ocr_inference.pipeline.engine import EngineConfig
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline(PipelineConfig(engine=EngineConfig(device="cpu")))
+
+
+def page(lines: list[str], number: int = 1) -> Page:
+    return Page(number, np.asarray(text_image(lines)), None)
+
+
+def test_known_text_is_read_back_in_reading_order(pipeline: Pipeline) -> None:
+    detections = pipeline.run_page(page(PAGE_LINES[0]))
+    assert [d.text for d in detections] == PAGE_LINES[0]
+    for detection in detections:
+        xs = [x for x, _ in detection.box]
+        ys = [y for _, y in detection.box]
+        assert 0 <= min(xs) < max(xs) <= 1400 and 0 <= min(ys) < max(ys) <= 500
+        assert 0.8 < detection.confidence <= 1
+        assert detection.box[0][0] < detection.box[1][0]  # clockwise from top-left
+
+
+def test_upside_down_lines_are_turned_and_read(pipeline: Pipeline) -> None:
+    rotated = np.ascontiguousarray(np.rot90(np.asarray(text_image(PAGE_LINES[1])), 2))
+    detections = pipeline.run_page(Page(1, rotated, None))
+    assert {d.text for d in detections} == set(PAGE_LINES[1])
+
+
+def test_blank_page_has_no_detections(pipeline: Pipeline) -> None:
+    blank = Page(1, np.full((400, 600, 3), 255, dtype=np.uint8), None)
+    assert pipeline.run_page(blank) == []
+
+
+def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> None:
+    calls: list[tuple[int, int]] = []
+    pages = [page(PAGE_LINES[0], 1), page(PAGE_LINES[2], 2)]
+    result = pipeline.run(pages, 2, lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    assert [p.page_number for p in result.pages] == [1, 2]
+    assert [d.page_number for d in result.detections] == [1, 1, 2, 2]
+    assert [m.name for m in result.meta.models] == [
+        "PP-OCRv6_det_small",
+        "ch_ppocr_mobile_v2.0_cls",
+        "PP-OCRv6_rec_small",
+    ]
+    assert result.meta.device == "cpu" and result.meta.seconds > 0
