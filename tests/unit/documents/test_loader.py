@@ -4,9 +4,9 @@ import io
 
 import numpy as np
 import pytest
-from factories import encode, multipage, png_with_header_size, text_image
 from PIL import Image
 
+from factories import encode, multipage, png_with_header_size, text_image
 from ocr_inference.documents import DocumentType, Limits, open_document
 from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
 

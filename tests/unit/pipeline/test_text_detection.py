@@ -17,7 +17,7 @@ def test_probability_blobs_become_unclipped_quads() -> None:
     boxes, scores = boxes_from_probability(prob, DetectionParams())
     assert len(boxes) == 2
     ordered = sorted(zip(boxes, scores, strict=True), key=lambda b: float(b[0][0, 1]))
-    (first, first_score), (second, second_score) = ordered
+    (first, first_score), (_, second_score) = ordered
     # unclipping grows each box by about area * ratio / perimeter (DB paper) on every side
     grow = 200 * 20 * 1.6 / (2 * (200 + 20))
     assert first[:, 0].min() == pytest.approx(30 - grow, abs=2.5)

@@ -1,0 +1,128 @@
+"""The API against a real Redis-compatible server, with no worker consuming the queue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from factories import encode, text_image
+from fastapi.testclient import TestClient
+
+from ocr_inference.api import create_app
+from ocr_inference.config import Settings
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[TestClient]:
+    settings = Settings(redis_url=redis_url, max_upload_mb=1)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def submit(
+    client: TestClient, data: bytes, name: str = "page.png"
+) -> tuple[int, dict[str, object]]:
+    response = client.post("/api/v1/ocr/process", files={"file": (name, data, "image/png")})
+    return response.status_code, response.json()
+
+
+def test_accepted_upload_matches_the_contract_and_is_queued(client: TestClient) -> None:
+    status, body = submit(client, encode(text_image(["hello"]), "PNG"))
+    assert status == 202
+    assert body == {
+        "task_id": body["task_id"],
+        "status": "pending",
+        "message": "OCR task queued successfully.",
+    }
+    assert uuid.UUID(str(body["task_id"])).version == 4
+    result = client.get(f"/api/v1/ocr/results/{body['task_id']}")
+    assert result.status_code == 200
+    assert result.json() == {
+        "task_id": body["task_id"],
+        "status": "PENDING",
+        "result": None,
+        "pending_tasks": 1,
+        "progress": None,
+    }
+
+
+def test_pending_tasks_counts_the_queue_in_redis(client: TestClient) -> None:
+    ids = [submit(client, encode(text_image([str(i)]), "PNG"))[1]["task_id"] for i in range(3)]
+    counts = [client.get(f"/api/v1/ocr/results/{i}").json()["pending_tasks"] for i in ids]
+    assert counts == [3, 3, 3]
+
+
+def test_type_comes_from_content_not_name_or_declared_type(client: TestClient) -> None:
+    status, body = submit(client, encode(text_image(["x"]), "JPEG"), name="scan.pdf")
+    assert status == 202
+    status, body = submit(client, b"#!/bin/sh\necho not an image\n", name="page.png")
+    assert (status, body["code"]) == (415, "unsupported_type")
+
+
+def test_empty_file_is_400(client: TestClient) -> None:
+    status, body = submit(client, b"")
+    assert (status, body["code"]) == (400, "empty_file")
+
+
+def test_oversized_upload_is_413(client: TestClient) -> None:
+    big = b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10)
+    status, body = submit(client, big)
+    assert (status, body["code"]) == (413, "too_large")
+
+
+def test_oversized_streamed_body_is_refused_while_streaming(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'--abc\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
+        for _ in range(64):  # 4 MiB in all, sent without a Content-Length
+            yield b"%PDF" + b"x" * 65532
+        yield b"\r\n--abc--\r\n"
+
+    response = client.post(
+        "/api/v1/ocr/process",
+        content=chunks(),
+        headers={"content-type": "multipart/form-data; boundary=abc"},
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_missing_file_field_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/ocr/process", data={"other": "x"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+
+
+def test_unknown_or_malformed_id_is_404(client: TestClient) -> None:
+    for task_id in (str(uuid.uuid4()), "not-a-uuid"):
+        response = client.get(f"/api/v1/ocr/results/{task_id}")
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_health_reports_redis_and_no_workers(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "redis": "ok", "workers": 0, "models_loaded": False}
+
+
+def test_docs_and_openapi_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/ocr/process", "/api/v1/ocr/results/{task_id}", "/health"} <= set(paths)
+
+
+def test_redis_down_means_503_with_retry_after() -> None:
+    settings = Settings(redis_url="redis://127.0.0.1:1/0")
+    with TestClient(create_app(settings)) as down:
+        health = down.get("/health")
+        assert health.status_code == 503
+        assert health.headers["retry-after"] == "5"
+        assert health.json() == {
+            "status": "unavailable",
+            "redis": "unreachable",
+            "workers": 0,
+            "models_loaded": False,
+        }
+        status, body = submit(down, encode(text_image(["x"]), "PNG"))
+        assert (status, body["code"]) == (503, "unavailable")
+        assert down.get(f"/api/v1/ocr/results/{uuid.uuid4()}").status_code == 503

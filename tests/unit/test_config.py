@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from ocr_inference.config import Settings
+
+
+def test_defaults_match_the_documented_contract() -> None:
+    settings = Settings()
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert (settings.dpi, settings.max_upload_mb, settings.max_pages) == (300, 100, 500)
+    assert (settings.max_attempts, settings.task_time_limit_s) == (3, 3600)
+    assert settings.result_ttl_s == 86400
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://redis:6379/2")
+    monkeypatch.setenv("OCR_DPI", "200")
+    monkeypatch.setenv("OCR_TEXT__DET_THRESH", "0.25")
+    monkeypatch.setenv("OCR_DEVICE", "cpu")
+    settings = Settings()
+    assert settings.redis_url == "redis://redis:6379/2"
+    assert settings.dpi == 200
+    assert settings.text.det_thresh == 0.25
+    assert settings.device == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("OCR_DPI", "20"), ("OCR_DEVICE", "tpu"), ("OCR_MAX_PAGES", "0"), ("OCR_DPI", "high")],
+)
+def test_bad_values_fail_at_start_up_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.removeprefix("OCR_").lower()):
+        Settings()
+
+
+def test_time_limits_nest_inside_the_visibility_timeout() -> None:
+    settings = Settings(task_time_limit_s=600)
+    assert settings.soft_time_limit_s < settings.task_time_limit_s < settings.visibility_timeout_s
+    assert settings.blob_ttl_s > settings.result_ttl_s

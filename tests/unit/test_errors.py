@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from ocr_inference import errors
+
+
+def all_error_classes() -> list[type[errors.OCRError]]:
+    found: list[type[errors.OCRError]] = []
+    pending: list[type[errors.OCRError]] = [errors.OCRError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_code_is_documented() -> None:
+    codes = {cls.code for cls in all_error_classes()} - {"configuration", "model_error"}
+    codes -= {"unavailable"}  # an HTTP answer, never a task result
+    assert codes <= set(errors.ERROR_CODES)
+
+
+def test_leaf_codes_are_unique() -> None:
+    leaves = [cls for cls in all_error_classes() if not cls.__subclasses__()]
+    codes = [cls.code for cls in leaves]
+    assert len(codes) == len(set(codes))
+
+
+@pytest.mark.parametrize("cls", all_error_classes())
+def test_errors_rebuild_from_their_args_as_celery_does(cls: type[errors.OCRError]) -> None:
+    original = cls("reason given")
+    rebuilt = cls(*original.args)
+    assert (rebuilt.message, rebuilt.code, rebuilt.http_status) == (
+        "reason given",
+        original.code,
+        original.http_status,
+    )

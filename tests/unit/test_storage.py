@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import redis
+
+from ocr_inference.storage import TaskStore
+
+
+def store(url: str, ttl: int = 100) -> TaskStore:
+    return TaskStore(redis.Redis.from_url(url), result_ttl_s=ttl, blob_ttl_s=ttl * 2)
+
+
+def test_submission_is_recorded_with_its_blob_and_expiry(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("t1", b"%PDF-data", filename="a.pdf", doc_type="pdf")
+    assert tasks.exists("t1") and not tasks.exists("t2")
+    assert tasks.load_blob("t1") == b"%PDF-data"
+    assert 100 < tasks.client.ttl("ocr:blob:t1") <= 200
+    tasks.finish("t1")
+    assert 0 < tasks.client.ttl("ocr:blob:t1") <= 100
+    assert 0 < tasks.client.ttl("ocr:task:t1") <= 100
+    tasks.forget("t1")
+    assert not tasks.exists("t1") and tasks.load_blob("t1") is None
+
+
+def test_attempts_count_up(redis_url: str) -> None:
+    tasks = store(redis_url)
+    assert [tasks.count_attempt("t") for _ in range(3)] == [1, 2, 3]
+    assert tasks.attempts("t") == 3 and tasks.attempts("other") == 0
+
+
+def test_pending_counts_every_priority_list_and_unacked(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.client.rpush("ocr", "a", "b")
+    tasks.client.rpush("ocr\x06\x166", "c")
+    tasks.client.hset("unacked", "tag", "d")
+    assert tasks.pending("ocr") == 4
+
+
+def test_worker_heartbeats_expire(redis_url: str) -> None:
+    tasks = store(redis_url)
+    assert (tasks.workers().alive, tasks.workers().models_loaded) == (0, False)
+    tasks.heartbeat("w1", models_loaded=False, ttl_s=30)
+    tasks.heartbeat("w2", models_loaded=True, ttl_s=30)
+    assert (tasks.workers().alive, tasks.workers().models_loaded) == (2, True)
+    tasks.forget_worker("w2")
+    assert (tasks.workers().alive, tasks.workers().models_loaded) == (1, False)
