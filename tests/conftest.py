@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from support import EVAL_DIR, free_port
 
 from ocr_inference.redis_server import EmbeddedRedis
-
-REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = (REPO.parent / "shared" / "eval").resolve()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

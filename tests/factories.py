@@ -36,6 +36,8 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
 
 def multipage(images: Sequence[Image.Image], fmt: str, **options: object) -> bytes:
     """A multi-page TIFF or PDF (``resolution`` sets a PDF's page size in points)."""
+    if fmt == "TIFF":
+        options = {"compression": "tiff_deflate", **options}
     buffer = io.BytesIO()
     images[0].save(buffer, fmt, save_all=True, append_images=list(images[1:]), **options)
     return buffer.getvalue()

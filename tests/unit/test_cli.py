@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from factories import PAGE_LINES, encode, multipage, text_image
 from typer.testing import CliRunner
 
+from factories import PAGE_LINES, encode, multipage, text_image
 from ocr_inference.cli import app
 
 

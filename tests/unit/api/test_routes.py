@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from factories import encode, text_image
 from fastapi.testclient import TestClient
 
+from factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 

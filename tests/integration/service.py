@@ -1,0 +1,89 @@
+"""A whole service for the integration tests: a Redis-compatible server, a worker process
+and the API process, and a client for them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+MAX_UPLOAD_MB = 4
+MAX_PAGES = 20
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Service:
+    base_url: str
+    redis_url: str
+    worker: subprocess.Popen[bytes]
+    log_dir: Path
+
+    def submit(self, data: bytes, name: str = "upload.bin") -> str:
+        response = httpx.post(
+            f"{self.base_url}/api/v1/ocr/process", files={"file": (name, data)}, timeout=30
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["task_id"])
+
+    def status(self, task_id: str) -> dict[str, Any]:
+        response = httpx.get(f"{self.base_url}/api/v1/ocr/results/{task_id}", timeout=30)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def wait(self, task_id: str, timeout_s: float = 120) -> dict[str, Any]:
+        """Poll until the task ends (SUCCESS or FAILURE) or the timeout passes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            body = self.status(task_id)
+            if body["status"] in ("SUCCESS", "FAILURE"):
+                return body
+            time.sleep(0.2)
+        raise AssertionError(f"task {task_id} still {body['status']} after {timeout_s} s")
+
+    def wait_for(self, task_id: str, states: set[str], timeout_s: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            body = self.status(task_id)
+            if body["status"] in states:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"task {task_id} never reached {states}")
+
+    def pool_children(self) -> list[int]:
+        path = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ocr_inference", *args],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_ready(base_url: str, processes: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                logs = "\n".join(p.read_text()[-3000:] for p in log_dir.glob("*.log"))
+                raise RuntimeError(f"a service process exited early:\n{logs}")
+        try:
+            health = httpx.get(f"{base_url}/health", timeout=2).json()
+            if health["workers"] >= 1 and health["models_loaded"]:
+                return
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the service did not become ready in 180 s")
