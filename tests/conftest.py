@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import redis
-from support import EVAL_DIR, free_port
 
 from ocr_inference.redis_server import EmbeddedRedis
+from support import EVAL_DIR, free_port
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+
 from integration.service import (
     MAX_ATTEMPTS,
     MAX_PAGES,
@@ -15,9 +16,8 @@ from integration.service import (
     start_process,
     wait_ready,
 )
-from support import free_port
-
 from ocr_inference.redis_server import EmbeddedRedis
+from support import free_port
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ and the API process, and a client for them."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time

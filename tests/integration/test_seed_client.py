@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from factories import PAGE_LINES, multipage, text_image
 from integration.service import Service
 
@@ -18,10 +19,10 @@ def test_seed_client_loop_on_a_two_page_pdf(service: Service, tmp_path: Path) ->
     pdf_path.write_bytes(
         multipage([text_image(PAGE_LINES[0]), text_image(PAGE_LINES[2])], "PDF", resolution=150.0)
     )
-    BASE_URL = service.base_url  # noqa: N806 - as in the seed
+    BASE_URL = service.base_url
 
     # Submit document
-    with open(pdf_path, "rb") as f:  # noqa: PTH123 - as in the seed
+    with open(pdf_path, "rb") as f:
         response = requests.post(
             f"{BASE_URL}/api/v1/ocr/process",
             files={"file": ("document.pdf", f, "application/pdf")},

@@ -4,14 +4,15 @@ server: the public contract end to end."""
 from __future__ import annotations
 
 import http.client
+import itertools
 import select
 import uuid
 from typing import Any
 
 import httpx
 import pytest
-from factories import PAGE_LINES, encode, multipage, png_with_header_size, text_image
 
+from factories import PAGE_LINES, encode, multipage, png_with_header_size, text_image
 from integration.service import MAX_PAGES, MAX_UPLOAD_MB, Service
 
 pytestmark = pytest.mark.integration
@@ -108,7 +109,7 @@ def test_oversized_stream_is_cut_off_before_it_is_all_sent(service: Service) -> 
     preamble = b'--b\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\n%PDF'
     chunk = bytes(65536)
     try:
-        for piece in iter(lambda: chunk if sent else preamble, None):
+        for piece in itertools.chain([preamble], itertools.repeat(chunk)):
             if sent >= total or select.select([connection.sock], [], [], 0)[0]:
                 break  # the server has answered
             connection.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")

@@ -7,6 +7,7 @@ import os
 import signal
 
 import pytest
+
 from factories import PAGE_LINES, multipage, text_image
 from integration.service import MAX_ATTEMPTS, Service
 
