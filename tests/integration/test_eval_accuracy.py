@@ -8,8 +8,8 @@ from pathlib import Path
 from statistics import mean
 
 import pytest
-from integration.service import Service
 
+from integration.service import Service
 from ocr_inference.evaluation import page_scores
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
