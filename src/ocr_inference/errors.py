@@ -123,5 +123,6 @@ ERROR_CODES: dict[str, str] = {
     "worker_lost": "Worker processes died on this task OCR_MAX_ATTEMPTS times.",
     "timeout": "The task ran past OCR_TASK_TIME_LIMIT_S.",
     "upload_missing": "The stored upload expired or was deleted before processing.",
+    "cancelled": "The task was revoked before it finished.",
     "internal_error": "An unexpected error; the worker log has the details.",
 }
