@@ -19,8 +19,11 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
             raise EncryptedDocument("The PDF is encrypted and needs a password.") from exc
+        if code == pdfium_c.FPDF_ERR_SUCCESS:  # PDFium refuses a page tree with no pages
+            raise CorruptDocument("The PDF cannot be read: it has no usable pages.") from exc
         raise CorruptDocument(f"The PDF cannot be read: {exc}") from exc
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pypdf
 import pytest
 from PIL import Image
 
 from factories import encode, multipage, png_with_header_size, text_image
 from ocr_inference.documents import DocumentType, Limits, open_document
-from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
+from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages, TooManyPixels
 
 
 def test_multipage_tiff_yields_every_page_in_order() -> None:
@@ -74,6 +75,24 @@ def test_huge_pdf_page_is_refused_before_rendering() -> None:
 def test_corrupt_pdf(data: bytes) -> None:
     with pytest.raises(CorruptDocument):
         open_document(data)
+
+
+def test_encrypted_pdf_is_named_as_such() -> None:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(EncryptedDocument, match="password"):
+        open_document(buffer.getvalue())
+
+
+def test_pdf_without_pages_is_corrupt() -> None:
+    writer = pypdf.PdfWriter()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(CorruptDocument, match="no pages"):
+        open_document(buffer.getvalue())
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP"])
