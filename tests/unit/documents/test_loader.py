@@ -91,7 +91,7 @@ def test_pdf_without_pages_is_corrupt() -> None:
     writer = pypdf.PdfWriter()
     buffer = io.BytesIO()
     writer.write(buffer)
-    with pytest.raises(CorruptDocument, match="no pages"):
+    with pytest.raises(CorruptDocument, match="no usable pages"):
         open_document(buffer.getvalue())
 
 
