@@ -20,9 +20,12 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
+        # PDFium's last-error code is not reset between documents, so a stale "password"
+        # code is only believed when the file has an encryption dictionary.
+        if code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
             raise EncryptedDocument("The PDF is encrypted and needs a password.") from exc
-        if code == pdfium_c.FPDF_ERR_SUCCESS:  # PDFium refuses a page tree with no pages
+        if code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_PASSWORD):
+            # PDFium refuses a page tree with no pages without setting an error of its own
             raise CorruptDocument("The PDF cannot be read: it has no usable pages.") from exc
         raise CorruptDocument(f"The PDF cannot be read: {exc}") from exc
 

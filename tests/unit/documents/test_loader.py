@@ -87,12 +87,19 @@ def test_encrypted_pdf_is_named_as_such() -> None:
         open_document(buffer.getvalue())
 
 
-def test_pdf_without_pages_is_corrupt() -> None:
-    writer = pypdf.PdfWriter()
-    buffer = io.BytesIO()
-    writer.write(buffer)
+def test_pdf_without_pages_is_corrupt_even_right_after_an_encrypted_one() -> None:
+    encrypted = pypdf.PdfWriter()
+    encrypted.add_blank_page(width=200, height=200)
+    encrypted.encrypt(user_password="secret", owner_password="owner")
+    empty = pypdf.PdfWriter()
+    buffers = io.BytesIO(), io.BytesIO()
+    encrypted.write(buffers[0])
+    empty.write(buffers[1])
+    with pytest.raises(EncryptedDocument):
+        open_document(buffers[0].getvalue())
+    # PDFium keeps its last error code; it must not leak into the next document
     with pytest.raises(CorruptDocument, match="no usable pages"):
-        open_document(buffer.getvalue())
+        open_document(buffers[1].getvalue())
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP"])
