@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ocr_inference.documents.page import Limits, Page
+from ocr_inference.documents.page import Limits, Page, check_page_size
 from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
 
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, EOFError)
@@ -47,14 +47,7 @@ def check_image(image: Image.Image, limits: Limits) -> int:
             image.seek(index)
         except _DECODE_ERRORS as exc:
             raise CorruptDocument(f"Page {index + 1} of the image cannot be read.") from exc
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise CorruptDocument(f"Page {index + 1} of the image has no area.")
-        if width * height > limits.max_pixels:
-            raise TooManyPixels(
-                f"Page {index + 1} is {width}x{height} pixels; "
-                f"the limit is {limits.max_pixels} pixels."
-            )
+        check_page_size(limits, index + 1, *image.size)
     return count
 
 

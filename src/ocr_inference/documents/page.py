@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.errors import CorruptDocument, TooManyPixels
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -15,6 +17,25 @@ class Limits:
     max_pixels: int = 100_000_000
     max_pages: int = 500
     dpi: int = 300
+
+
+def check_page_size(
+    limits: Limits, number: int, width: int, height: int, *, rendered_at: int | None = None
+) -> None:
+    """Refuse a page with no area or over the pixel limit, before it is decoded.
+
+    Raises:
+        CorruptDocument: the page has no area.
+        TooManyPixels: the page is larger than ``limits.max_pixels``.
+    """
+    if width <= 0 or height <= 0:
+        raise CorruptDocument(f"Page {number} has no area.")
+    if width * height > limits.max_pixels:
+        at = f" at {rendered_at} DPI" if rendered_at else ""
+        raise TooManyPixels(
+            f"Page {number} would be {width}x{height} pixels{at}; "
+            f"the limit is {limits.max_pixels} pixels."
+        )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ocr_inference.documents.page import Limits, Page
-from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages, TooManyPixels
+from ocr_inference.documents.page import Limits, Page, check_page_size
+from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages
 
 _POINTS_PER_INCH = 72.0
 
@@ -45,13 +45,7 @@ def check_pdf(pdf: pdfium.PdfDocument, limits: Limits) -> list[tuple[int, int]]:
         except (pdfium.PdfiumError, ValueError) as exc:
             raise CorruptDocument(f"Page {index + 1} of the PDF cannot be read.") from exc
         width, height = round(width_pt * scale), round(height_pt * scale)
-        if width <= 0 or height <= 0:
-            raise CorruptDocument(f"Page {index + 1} of the PDF has no area.")
-        if width * height > limits.max_pixels:
-            raise TooManyPixels(
-                f"Page {index + 1} would be {width}x{height} pixels at {limits.dpi} DPI; "
-                f"the limit is {limits.max_pixels} pixels."
-            )
+        check_page_size(limits, index + 1, width, height, rendered_at=limits.dpi)
         sizes.append((width, height))
     return sizes
 
