@@ -20,13 +20,12 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     runtime = get_runtime()
     task_id = str(task.request.id)
     attempt = runtime.store.count_attempt(task_id)
-    if attempt > runtime.settings.max_attempts:
-        # Reached when the worker's main process died mid-task and Redis redelivered it.
-        runtime.store.finish(task_id)
-        raise WorkerLost(
-            f"Worker processes died {attempt - 1} times while processing this document."
-        )
     try:
+        if attempt > runtime.settings.max_attempts:
+            # Reached when the worker's main process died mid-task and Redis redelivered it.
+            raise WorkerLost(
+                f"Worker processes died {attempt - 1} times while processing this document."
+            )
         data = runtime.store.load_blob(task_id)
         if data is None:
             raise UploadMissing("The uploaded file is no longer stored; submit it again.")
@@ -39,21 +38,20 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
 
         result = runtime.pipeline.run(document.pages, document.page_count, progress)
     except SoftTimeLimitExceeded as exc:
-        runtime.store.finish(task_id)
         raise TaskTimeout(
             f"Processing took longer than {runtime.settings.task_time_limit_s} s."
         ) from exc
     except OCRError as exc:
-        runtime.store.finish(task_id)
         log.info("document refused", extra={"code": exc.code, "reason": exc.message})
         raise
     except Exception as exc:
-        runtime.store.finish(task_id)
         log.exception("unexpected error")
         raise OCRError(
             f"Internal error while processing the document ({type(exc).__name__})."
         ) from exc
-    runtime.store.finish(task_id)
+    finally:
+        # the record and upload now live exactly as long as the result
+        runtime.store.finish(task_id)
     log.info(
         "done",
         extra={
