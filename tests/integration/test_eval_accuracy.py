@@ -20,7 +20,8 @@ MAX_MEAN_CER = {"sroie": 0.08, "funsd": 0.13}
 
 
 @pytest.mark.parametrize("dataset", sorted(MAX_MEAN_CER))
-def test_character_error_rate_on_real_pages(service: Service, eval_dir: Path, dataset: str) -> None:
+def test_character_error_rate_on_real_pages(eval_dir: Path, service: Service, dataset: str) -> None:
+    # eval_dir comes first: without the documents the test skips before the service starts
     images = sorted(p for p in (eval_dir / dataset).iterdir() if p.suffix in (".jpg", ".png"))
     images = images[:PAGES_PER_SET]
     task_ids = [service.submit(image.read_bytes(), image.name) for image in images]
