@@ -31,11 +31,17 @@ class TextSettings(BaseModel):
     det_thresh: float = Field(0.3, ge=0, le=1, description="Pixel probability threshold.")
     det_box_thresh: float = Field(0.5, ge=0, le=1, description="Mean box score to keep a box.")
     det_unclip_ratio: float = Field(1.6, gt=0, description="How far boxes grow around text.")
+    use_doc_orientation: bool = Field(
+        True, description="Detect pages turned by 90, 180 or 270 degrees and read them upright."
+    )
     use_cls: bool = Field(True, description="Detect upside-down text lines and turn them.")
     cls_thresh: float = Field(0.9, ge=0, le=1)
     rec_batch_size: PositiveInt = Field(6, description="Text lines per recognition batch.")
     min_confidence: float = Field(
         0.5, ge=0, le=1, description="Recognized lines below this confidence are dropped."
+    )
+    doc_orientation_model_path: Path | None = Field(
+        None, description="Your own page orientation model."
     )
     det_model_path: Path | None = Field(None, description="Your own text detection ONNX model.")
     cls_model_path: Path | None = Field(None, description="Your own line orientation model.")

