@@ -1,9 +1,13 @@
-"""The real pipeline with the shipped models on pages rendered from known text."""
+"""The real pipeline with the shipped models, on pages rendered from known text and on a
+real page from ../shared/eval."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
@@ -83,3 +87,14 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
         "PP-OCRv6_rec_small",
     ]
     assert result.meta.device == "cpu" and result.meta.seconds > 0
+
+
+def test_real_page_turned_upside_down_reads_as_upright(pipeline: Pipeline, eval_dir: Path) -> None:
+    image_path = sorted((eval_dir / "docbank").glob("*.jpg"))[0]
+    upright = np.asarray(Image.open(image_path).convert("RGB"))
+    turned = np.ascontiguousarray(np.rot90(upright, 2))
+    reference = pipeline.run_page(Page(1, upright, None))
+    outcome = pipeline.run_page(Page(1, turned, None))
+    assert (reference.rotation, outcome.rotation) == (0, 180)
+    assert len(reference.detections) > 20
+    assert [d.text for d in outcome.detections] == [d.text for d in reference.detections]
