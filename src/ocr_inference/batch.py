@@ -63,4 +63,6 @@ def as_text(result: DocumentResult) -> str:
 def render(outcome: FileOutcome, fmt: str) -> str:
     if fmt == "text" and isinstance(outcome.result, DocumentResult):
         return as_text(outcome.result)
+    if fmt == "markdown" and isinstance(outcome.result, DocumentResult):
+        return outcome.result.markdown
     return outcome.result.model_dump_json(indent=2) + "\n"

@@ -21,6 +21,7 @@ app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=Tru
 class OutputFormat(StrEnum):
     json = "json"
     text = "text"
+    markdown = "markdown"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +57,7 @@ def process(
     except OCRError as exc:
         raise _fail(exc.message) from exc
     failures = 0
-    suffix = ".json" if fmt is OutputFormat.json else ".txt"
+    suffix = {"json": ".json", "text": ".txt", "markdown": ".md"}[fmt.value]
     with tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar:
         for path in files:
             bar.set_postfix_str(path.name)

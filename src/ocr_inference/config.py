@@ -34,6 +34,10 @@ class TextSettings(BaseModel):
     use_doc_orientation: bool = Field(
         True, description="Detect pages turned by 90, 180 or 270 degrees and read them upright."
     )
+    use_layout_detection: bool = Field(
+        True, description="Find layout blocks and read them in column order."
+    )
+    layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum block confidence.")
     use_cls: bool = Field(True, description="Detect upside-down text lines and turn them.")
     cls_thresh: float = Field(0.9, ge=0, le=1)
     rec_batch_size: PositiveInt = Field(6, description="Text lines per recognition batch.")
@@ -43,6 +47,7 @@ class TextSettings(BaseModel):
     doc_orientation_model_path: Path | None = Field(
         None, description="Your own page orientation model."
     )
+    layout_model_path: Path | None = Field(None, description="Your own PicoDet layout model.")
     det_model_path: Path | None = Field(None, description="Your own text detection ONNX model.")
     cls_model_path: Path | None = Field(None, description="Your own line orientation model.")
     rec_model_path: Path | None = Field(

@@ -24,6 +24,21 @@ class Detection(BaseModel):
     box: Box
     confidence: float = Field(ge=0, le=1)
     page_number: int = Field(ge=1, description="1-based page index in the submitted file.")
+    block: int | None = Field(
+        None, description="Index into `layout` of the block holding this line, if any."
+    )
+
+
+class Block(BaseModel):
+    """A layout region: text, title, figure, figure_caption, table, table_caption, header,
+    footer, reference or equation."""
+
+    page_number: int = Field(ge=1)
+    label: str
+    box: Box
+    confidence: float = Field(ge=0, le=1)
+    order: int = Field(ge=0, description="Reading order on its page; headers and footers last.")
+    text: str = Field(description="The block's text lines in reading order, one per line.")
 
 
 class PageInfo(BaseModel):
@@ -54,6 +69,8 @@ class DocumentResult(BaseModel):
     detections: list[Detection]
     pages: list[PageInfo]
     meta: ResultMeta
+    layout: list[Block] = Field(default_factory=list, description="Blocks in reading order.")
+    markdown: str = Field("", description="The document as Markdown, in reading order.")
 
 
 class ErrorResult(BaseModel):

@@ -45,3 +45,12 @@ def test_text_format(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["process", str(page), "--format", "text"])
     assert result.exit_code == 0
     assert result.stdout.splitlines() == PAGE_LINES[1]
+
+
+def test_markdown_format(tmp_path: Path) -> None:
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_image(PAGE_LINES[0]), "PNG"))
+    result = CliRunner().invoke(app, ["process", str(page), "--format", "markdown"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<!-- page 1 -->\n\n")
+    assert all(text in result.stdout for text in PAGE_LINES[0])

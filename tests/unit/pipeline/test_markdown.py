@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from ocr_inference.pipeline.markdown import join_lines, to_markdown
+from ocr_inference.schemas import Block, Detection, PageInfo
+
+BOX = [[0, 0], [10, 0], [10, 10], [0, 10]]
+
+
+def line(text: str, page: int, block: int | None) -> Detection:
+    return Detection(text=text, box=BOX, confidence=0.9, page_number=page, block=block)
+
+
+def block(label: str, page: int, order: int) -> Block:
+    return Block(page_number=page, label=label, box=BOX, confidence=0.9, order=order, text="")
+
+
+def test_titles_become_headings_and_pages_are_marked() -> None:
+    layout = [block("title", 1, 0), block("text", 1, 1), block("footer", 1, 2), block("text", 2, 0)]
+    detections = [
+        line("Results", 1, 0),
+        line("The first line", 1, 1),
+        line("and the second.", 1, 1),
+        line("Page 1 of 2", 1, 2),
+        line("Loose line", 2, None),
+        line("Next page text", 2, 3),
+    ]
+    pages = [PageInfo(page_number=n, width=10, height=10, dpi=None) for n in (1, 2)]
+    assert to_markdown(detections, layout, pages) == (
+        "<!-- page 1 -->\n\n## Results\n\nThe first line and the second.\n\n"
+        "<!-- page 2 -->\n\nLoose line\n\nNext page text\n"
+    )
+
+
+def test_recognized_text_cannot_turn_into_markdown_structure() -> None:
+    pages = [PageInfo(page_number=1, width=10, height=10, dpi=None)]
+    markdown = to_markdown([line("# not a heading", 1, None)], [], pages)
+    assert "\n\\# not a heading\n" in markdown
+
+
+def test_words_hyphenated_at_line_ends_are_joined() -> None:
+    assert join_lines(["a hydrody-", "namical model"]) == "a hydrodynamical model"
+    assert join_lines(["state-", "Of-the-art"]) == "state- Of-the-art"
+    assert join_lines(["range 1-", "5"]) == "range 1- 5"
