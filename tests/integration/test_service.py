@@ -42,6 +42,12 @@ def test_single_image_formats(service: Service, fmt: str, options: dict[str, Any
     assert {m["name"] for m in result["meta"]["models"]} >= {"PP-OCRv6_rec_small"}
     assert all(len(m["sha256"]) == 64 for m in result["meta"]["models"])
     assert result["meta"]["seconds"] > 0 and body["pending_tasks"] >= 0
+    assert result["markdown"].startswith("<!-- page 1 -->")
+    for block in result["layout"]:
+        assert block["page_number"] == 1 and len(block["box"]) == 4
+    assert all(
+        d["block"] is None or 0 <= d["block"] < len(result["layout"]) for d in result["detections"]
+    )
 
 
 def test_two_page_pdf_is_rendered_at_300_dpi(service: Service) -> None:
