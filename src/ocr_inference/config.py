@@ -38,6 +38,9 @@ class TextSettings(BaseModel):
         True, description="Find layout blocks and read them in column order."
     )
     layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum block confidence.")
+    use_table_recognition: bool = Field(
+        True, description="Recognize the structure of table blocks (needs layout detection)."
+    )
     use_cls: bool = Field(True, description="Detect upside-down text lines and turn them.")
     cls_thresh: float = Field(0.9, ge=0, le=1)
     rec_batch_size: PositiveInt = Field(6, description="Text lines per recognition batch.")
@@ -48,6 +51,7 @@ class TextSettings(BaseModel):
         None, description="Your own page orientation model."
     )
     layout_model_path: Path | None = Field(None, description="Your own PicoDet layout model.")
+    table_model_path: Path | None = Field(None, description="Your own SLANet table model.")
     det_model_path: Path | None = Field(None, description="Your own text detection ONNX model.")
     cls_model_path: Path | None = Field(None, description="Your own line orientation model.")
     rec_model_path: Path | None = Field(

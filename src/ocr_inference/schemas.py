@@ -41,6 +41,23 @@ class Block(BaseModel):
     text: str = Field(description="The block's text lines in reading order, one per line.")
 
 
+class TableCell(BaseModel):
+    row: int = Field(ge=0)
+    col: int = Field(ge=0)
+    row_span: int = Field(ge=1)
+    col_span: int = Field(ge=1)
+    box: Box
+    text: str
+
+
+class Table(BaseModel):
+    page_number: int = Field(ge=1)
+    block: int = Field(ge=0, description="Index into `layout` of the table's block.")
+    box: Box
+    html: str = Field(description="`<table>` HTML with row and column spans; text escaped.")
+    cells: list[TableCell]
+
+
 class PageInfo(BaseModel):
     page_number: int = Field(ge=1)
     width: int = Field(description="Width in pixels of the page image the boxes refer to.")
@@ -70,6 +87,7 @@ class DocumentResult(BaseModel):
     pages: list[PageInfo]
     meta: ResultMeta
     layout: list[Block] = Field(default_factory=list, description="Blocks in reading order.")
+    tables: list[Table] = Field(default_factory=list, description="Tables in reading order.")
     markdown: str = Field("", description="The document as Markdown, in reading order.")
 
 

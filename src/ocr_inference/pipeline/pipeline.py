@@ -24,6 +24,7 @@ from ocr_inference.pipeline.layout import LayoutDetector, LayoutParams
 from ocr_inference.pipeline.markdown import to_markdown
 from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.reading_order import arrange
+from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid, to_html
 from ocr_inference.pipeline.text_detection import DetectionParams, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
@@ -34,6 +35,8 @@ from ocr_inference.schemas import (
     ModelInfo,
     PageInfo,
     ResultMeta,
+    Table,
+    TableCell,
 )
 
 if TYPE_CHECKING:
@@ -51,12 +54,14 @@ class PipelineConfig:
     use_doc_orientation: bool = True
     use_layout_detection: bool = True
     layout: LayoutParams = field(default_factory=LayoutParams)
+    use_table_recognition: bool = True
     use_cls: bool = True
     cls_thresh: float = 0.9
     rec_batch_size: int = 6
     min_confidence: float = 0.5
     doc_orientation_model_path: Path | None = None
     layout_model_path: Path | None = None
+    table_model_path: Path | None = None
     det_model_path: Path | None = None
     cls_model_path: Path | None = None
     rec_model_path: Path | None = None
@@ -75,12 +80,14 @@ class PipelineConfig:
             use_doc_orientation=text.use_doc_orientation,
             use_layout_detection=text.use_layout_detection,
             layout=LayoutParams(threshold=text.layout_threshold),
+            use_table_recognition=text.use_table_recognition,
             use_cls=text.use_cls,
             cls_thresh=text.cls_thresh,
             rec_batch_size=text.rec_batch_size,
             min_confidence=text.min_confidence,
             doc_orientation_model_path=text.doc_orientation_model_path,
             layout_model_path=text.layout_model_path,
+            table_model_path=text.table_model_path,
             det_model_path=text.det_model_path,
             cls_model_path=text.cls_model_path,
             rec_model_path=text.rec_model_path,
@@ -128,6 +135,11 @@ class Pipeline:
             self._layout = LayoutDetector(
                 create_session(layout_model.path, config.engine), config.layout
             )
+        self._tables: TableRecognizer | None = None
+        if config.use_layout_detection and config.use_table_recognition:
+            table_model = models.resolve(models.TABLE_STRUCTURE, config.table_model_path)
+            loaded.append(table_model)
+            self._tables = TableRecognizer(create_session(table_model.path, config.engine))
         self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in loaded]
 
     def run(
@@ -140,6 +152,7 @@ class Pipeline:
         start = time.perf_counter()
         detections: list[Detection] = []
         layout: list[Block] = []
+        tables: list[Table] = []
         infos: list[PageInfo] = []
         for done, page in enumerate(pages, start=1):
             outcome = self.run_page(page)
@@ -148,6 +161,9 @@ class Pipeline:
             for detection in outcome.detections:
                 if detection.block is not None:
                     detection.block += offset
+            for table in outcome.tables:
+                table.block += offset
+            tables.extend(outcome.tables)
             detections.extend(outcome.detections)
             infos.append(
                 PageInfo(
@@ -171,7 +187,8 @@ class Pipeline:
             pages=infos,
             meta=meta,
             layout=layout,
-            markdown=to_markdown(detections, layout, infos),
+            tables=tables,
+            markdown=to_markdown(detections, layout, infos, tables),
         )
 
     def run_page(self, page: Page) -> PageOutcome:
@@ -211,7 +228,52 @@ class Pipeline:
             )
             for rank, region in enumerate(order.blocks)
         ]
-        return PageOutcome(detections, blocks, rotation)
+        tables = []
+        if self._tables is not None:
+            for rank, region in enumerate(order.blocks):
+                if regions[region].label == "table":
+                    members = [
+                        (lines[i][0], lines[i][1]) for i, o in enumerate(owners) if o == region
+                    ]
+                    table = self._read_table(image, regions[region].box, members)
+                    tables.append(
+                        Table(
+                            page_number=page.number,
+                            block=rank,
+                            box=blocks[rank].box,
+                            html=table.html,
+                            cells=[
+                                TableCell(
+                                    row=cell.row,
+                                    col=cell.col,
+                                    row_span=cell.row_span,
+                                    col_span=cell.col_span,
+                                    box=submitted(quad),
+                                    text=text,
+                                )
+                                for cell, quad, text in table.cells
+                            ],
+                        )
+                    )
+        return PageOutcome(detections, blocks, rotation, tables)
+
+    def _read_table(
+        self, image: Image, rect: tuple[float, float, float, float], lines: list[tuple[Quad, str]]
+    ) -> ReadTable:
+        """Structure of the table in ``rect`` with its cells filled from ``lines``; cell
+        quads in the page image's pixels."""
+        assert self._tables is not None
+        height, width = image.shape[:2]
+        x0, y0 = max(0, int(rect[0]) - _TABLE_PAD), max(0, int(rect[1]) - _TABLE_PAD)
+        x1, y1 = min(width, int(rect[2]) + _TABLE_PAD), min(height, int(rect[3]) + _TABLE_PAD)
+        structure = self._tables(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        offset = np.array([x0, y0], dtype=np.float32)
+        quads = [quad + offset for quad in structure.cells]
+        texts = fill(quads, lines)
+        layout = grid(structure.tokens)
+        return ReadTable(
+            to_html(structure.tokens, texts), list(zip(layout, quads, texts, strict=False))
+        )
 
     def _read_lines(self, image: Image) -> list[tuple[Quad, str, float]]:
         """Recognized text lines of an upright page: (quad, text, confidence)."""
@@ -236,6 +298,16 @@ class PageOutcome:
     detections: list[Detection]
     blocks: list[Block]
     rotation: int
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class ReadTable:
+    html: str
+    cells: list[tuple[GridCell, Quad, str]]
+
+
+_TABLE_PAD = 6  # pixels of margin around a table block, so border cells are whole
 
 
 def _rect_quad(rect: tuple[float, float, float, float]) -> Quad:

@@ -3,6 +3,7 @@ real page from ../shared/eval."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,7 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
         "ch_ppocr_mobile_v2.0_cls",
         "PP-OCRv6_rec_small",
         "layout_cdla",
+        "slanet-plus",
     ]
     assert result.markdown.startswith("<!-- page 1 -->") and "<!-- page 2 -->" in result.markdown
     assert result.meta.device == "cpu" and result.meta.seconds > 0
@@ -115,3 +117,25 @@ def test_real_two_column_page_comes_out_in_column_order(pipeline: Pipeline, eval
     assert {"left", "right"} <= set(sides)
     assert [b.order for b in outcome.blocks] == list(range(len(outcome.blocks)))
     assert all(d.block is not None for d in outcome.detections[:10])
+
+
+def test_real_table_page_yields_a_table_of_about_the_true_size(
+    pipeline: Pipeline, eval_dir: Path
+) -> None:
+    truth = json.loads((eval_dir / "icdar2013_tables" / "eu-001_t1_r1_p1.json").read_text())
+    image = np.asarray(Image.open(eval_dir / "icdar2013_tables" / truth["image"]).convert("RGB"))
+    result = pipeline.run([Page(1, image, None)], 1)
+    (tx0, ty0), (tx1, ty1) = truth["table_box"][0], truth["table_box"][2]
+    found = [
+        t for t in result.tables
+        if min(x for x, _ in t.box) < tx1 and max(x for x, _ in t.box) > tx0
+        and min(y for _, y in t.box) < ty1 and max(y for _, y in t.box) > ty0
+    ]  # fmt: skip
+    assert found, [t.box for t in result.tables]
+    table = found[0]
+    true_cells = truth["n_rows"] * truth["n_cols"]
+    slots = sum(c.row_span * c.col_span for c in table.cells)
+    assert abs(slots - true_cells) <= 0.25 * true_cells, (slots, true_cells)
+    assert table.html.startswith("<table>") and "</td>" in table.html
+    assert table.html in result.markdown
+    assert sum(bool(c.text) for c in table.cells) >= 0.5 * len(table.cells)
