@@ -41,8 +41,9 @@ integration: install-dev
 test: lint typecheck  ## lint, types and the whole test suite
 	$(RUN) pytest
 
-bench: install-dev  ## accuracy and speed on ../shared/eval
+bench: install-dev  ## accuracy, speed and tables on ../shared/eval; tables go to docs/benchmarks.md
 	$(RUN) python bench/accuracy.py
+	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

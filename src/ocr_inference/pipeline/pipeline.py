@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ocr_inference.documents import Page
+from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
 from ocr_inference.pipeline.geometry import (
@@ -256,6 +257,14 @@ class Pipeline:
                         )
                     )
         return PageOutcome(detections, blocks, rotation, tables)
+
+    def run_table(self, image: Image) -> ReadTable:
+        """Structure and text of an image that is one table (a crop), as-is orientation."""
+        if self._tables is None:
+            raise ConfigurationError("Table recognition is switched off in this pipeline.")
+        lines = [(quad, text) for quad, text, _ in self._read_lines(image)]
+        height, width = image.shape[:2]
+        return self._read_table(image, (0.0, 0.0, float(width), float(height)), lines)
 
     def _read_table(
         self, image: Image, rect: tuple[float, float, float, float], lines: list[tuple[Quad, str]]
