@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -108,40 +108,46 @@ class Pipeline:
     def __init__(self, config: PipelineConfig) -> None:
         self.config = config
         self.device = resolve_device(config.engine)
-        det = models.resolve(models.TEXT_DETECTION, config.det_model_path)
-        rec = models.resolve(models.TEXT_RECOGNITION, config.rec_model_path)
-        loaded = [det, rec]
-        self._detector = TextDetector(create_session(det.path, config.engine), config.detection)
-        self._recognizer = TextRecognizer(
-            create_session(rec.path, config.engine), config.rec_batch_size
+        self._loaded: list[models.ResolvedModel] = []  # in stage order, for the result's meta
+        self._page_orientation = (
+            PageOrientation(
+                self._session(models.PAGE_ORIENTATION, config.doc_orientation_model_path)
+            )
+            if config.use_doc_orientation
+            else None
         )
-        self._orientation: TextlineOrientation | None = None
-        if config.use_cls:
-            cls_model = models.resolve(models.TEXTLINE_ORIENTATION, config.cls_model_path)
-            loaded.insert(1, cls_model)
-            self._orientation = TextlineOrientation(
-                create_session(cls_model.path, config.engine),
+        self._detector = TextDetector(
+            self._session(models.TEXT_DETECTION, config.det_model_path), config.detection
+        )
+        self._orientation = (
+            TextlineOrientation(
+                self._session(models.TEXTLINE_ORIENTATION, config.cls_model_path),
                 config.cls_thresh,
                 config.rec_batch_size,
             )
-        self._page_orientation: PageOrientation | None = None
-        if config.use_doc_orientation:
-            page_model = models.resolve(models.PAGE_ORIENTATION, config.doc_orientation_model_path)
-            loaded.insert(0, page_model)
-            self._page_orientation = PageOrientation(create_session(page_model.path, config.engine))
-        self._layout: LayoutDetector | None = None
-        if config.use_layout_detection:
-            layout_model = models.resolve(models.LAYOUT, config.layout_model_path)
-            loaded.append(layout_model)
-            self._layout = LayoutDetector(
-                create_session(layout_model.path, config.engine), config.layout
-            )
-        self._tables: TableRecognizer | None = None
-        if config.use_layout_detection and config.use_table_recognition:
-            table_model = models.resolve(models.TABLE_STRUCTURE, config.table_model_path)
-            loaded.append(table_model)
-            self._tables = TableRecognizer(create_session(table_model.path, config.engine))
-        self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in loaded]
+            if config.use_cls
+            else None
+        )
+        self._recognizer = TextRecognizer(
+            self._session(models.TEXT_RECOGNITION, config.rec_model_path), config.rec_batch_size
+        )
+        self._layout = (
+            LayoutDetector(self._session(models.LAYOUT, config.layout_model_path), config.layout)
+            if config.use_layout_detection
+            else None
+        )
+        self._tables = (
+            TableRecognizer(self._session(models.TABLE_STRUCTURE, config.table_model_path))
+            if config.use_layout_detection and config.use_table_recognition
+            else None
+        )
+        self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in self._loaded]
+
+    def _session(self, spec: models.ModelSpec, override: Path | None) -> Any:
+        """Resolve and verify a model, record it, and open its ONNX session."""
+        model = models.resolve(spec, override)
+        self._loaded.append(model)
+        return create_session(model.path, self.config.engine)
 
     def run(
         self,
