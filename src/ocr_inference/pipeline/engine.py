@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -34,7 +35,10 @@ def _onnxruntime() -> ModuleType:
         ) from exc
 
 
-def available_providers() -> list[str]:
+@cache
+def available_providers() -> tuple[str, ...]:
+    """Execution providers of this process's ONNX Runtime, found (and CUDA libraries
+    preloaded) once: every session of every stage asks."""
     ort = _onnxruntime()
     preload = getattr(ort, "preload_dlls", None)
     if preload is not None:  # onnxruntime-gpu >= 1.21 finds CUDA/cuDNN from pip packages
@@ -42,7 +46,7 @@ def available_providers() -> list[str]:
             preload()
         except Exception:
             log.debug("onnxruntime.preload_dlls failed", exc_info=True)
-    return list(ort.get_available_providers())
+    return tuple(ort.get_available_providers())
 
 
 def resolve_device(config: EngineConfig) -> Literal["cpu", "cuda"]:
