@@ -70,8 +70,14 @@ def reading_order(quads: list[Quad]) -> list[int]:
     return [i for line in lines for i in sorted(line, key=lambda i: float(lefts[i]))]
 
 
-def rescale(quad: Quad, scale_x: float, scale_y: float) -> Quad:
-    return (quad * np.array([scale_x, scale_y], dtype=np.float32)).astype(np.float32)
+def bounds(quad: Quad) -> tuple[float, float, float, float]:
+    """Axis-aligned bounding rectangle of a quad: x0, y0, x1, y1."""
+    return (
+        float(quad[:, 0].min()),
+        float(quad[:, 1].min()),
+        float(quad[:, 0].max()),
+        float(quad[:, 1].max()),
+    )
 
 
 def turn_upright(image: Image, rotation: int) -> Image:

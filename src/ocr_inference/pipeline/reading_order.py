@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ocr_inference.pipeline.geometry import Quad, reading_order
+from ocr_inference.pipeline.geometry import Quad, bounds, reading_order
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
 
@@ -100,15 +100,6 @@ class PageOrder:
     lines: list[int]  # line indices in reading order
 
 
-def _bounds(quad: Quad) -> Rect:
-    return (
-        float(quad[:, 0].min()),
-        float(quad[:, 1].min()),
-        float(quad[:, 0].max()),
-        float(quad[:, 1].max()),
-    )
-
-
 def arrange(regions: Sequence[Region], quads: Sequence[Quad]) -> tuple[PageOrder, list[int | None]]:
     """Reading order of a page's regions and text lines, and the region each line is in.
 
@@ -125,7 +116,7 @@ def arrange(regions: Sequence[Region], quads: Sequence[Quad]) -> tuple[PageOrder
     margins = [i for i, region in enumerate(regions) if region.label in MARGINAL]
     loose = [j for j, owner in enumerate(owners) if owner is None]
     units = [("block", i) for i in body] + [("line", j) for j in loose]
-    unit_rects = [rects[i] for i in body] + [_bounds(quads[j]) for j in loose]
+    unit_rects = [rects[i] for i in body] + [bounds(quads[j]) for j in loose]
     ordered = [units[k] for k in xy_cut(unit_rects)]
     ordered += [("block", margins[k]) for k in xy_cut([rects[i] for i in margins])]
     blocks: list[int] = []

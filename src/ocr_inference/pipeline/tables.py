@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ocr_inference.pipeline.geometry import Image, Quad, reading_order
+from ocr_inference.pipeline.geometry import Image, Quad, bounds, reading_order
 from ocr_inference.pipeline.reading_order import Rect, containing
 
 _SIDE = 488
@@ -110,10 +110,7 @@ def grid(tokens: Sequence[str]) -> list[GridCell]:
 
 def fill(cells: Sequence[Quad], lines: Sequence[tuple[Quad, str]]) -> list[str]:
     """Text of each cell: the lines whose centre lies in it, in reading order."""
-    rects: list[Rect] = [
-        (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
-        for q in cells
-    ]
+    rects: list[Rect] = [bounds(quad) for quad in cells]
     members: list[list[int]] = [[] for _ in cells]
     for index, (quad, _) in enumerate(lines):
         centre = (float(quad[:, 0].mean()), float(quad[:, 1].mean()))
