@@ -39,22 +39,22 @@ class Service:
 
     def wait(self, task_id: str, timeout_s: float = 120) -> dict[str, Any]:
         """Poll until the task ends (SUCCESS or FAILURE) or the timeout passes."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            body = self.status(task_id)
-            if body["status"] in ("SUCCESS", "FAILURE"):
-                return body
-            time.sleep(0.2)
-        raise AssertionError(f"task {task_id} still {body['status']} after {timeout_s} s")
+        return self.wait_for(task_id, {"SUCCESS", "FAILURE"}, timeout_s, interval_s=0.2)
 
-    def wait_for(self, task_id: str, states: set[str], timeout_s: float = 60) -> dict[str, Any]:
+    def wait_for(
+        self, task_id: str, states: set[str], timeout_s: float = 60, interval_s: float = 0.05
+    ) -> dict[str, Any]:
+        """Poll until the task is in one of ``states``; fail with its last status if not."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        while True:
             body = self.status(task_id)
             if body["status"] in states:
                 return body
-            time.sleep(0.05)
-        raise AssertionError(f"task {task_id} never reached {states}")
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"task {task_id} still {body['status']} after {timeout_s} s, not in {states}"
+                )
+            time.sleep(interval_s)
 
     def pool_children(self) -> list[int]:
         path = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
