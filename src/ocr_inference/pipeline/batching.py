@@ -1,9 +1,11 @@
-"""Shared pre-processing of text line crops for the classifier and the recognizer."""
+"""Shared pre-processing: text line crops for the classifier and the recognizer, and the
+ImageNet normalization of the page orientation, layout and table models."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,3 +30,15 @@ def normalize_line(crop: Image, height: int, width: int) -> npt.NDArray[np.float
     tensor = np.zeros((3, height, width), dtype=np.float32)
     tensor[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
     return tensor
+
+
+_IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+_IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def imagenet_bgr(image: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """An RGB image of 0-255 pixel values as the PaddlePaddle vision models were trained on
+    it: channels in BGR order, scaled to [0, 1], ImageNet mean and std. HWC float32."""
+    scaled = image[:, :, ::-1].astype(np.float32) / 255.0
+    normalized: npt.NDArray[np.float32] = (scaled - _IMAGENET_MEAN) / _IMAGENET_STD
+    return normalized

@@ -16,12 +16,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.geometry import Image
 
 _INPUT_W, _INPUT_H = 608, 800
 _STRIDES = (8, 16, 32, 64)
-_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 Floats = npt.NDArray[np.float32]
 
 
@@ -48,8 +47,8 @@ class LayoutResult:
 
 
 def to_tensor(image: Image) -> Floats:
-    resized = cv2.resize(image[:, :, ::-1], (_INPUT_W, _INPUT_H), interpolation=cv2.INTER_AREA)
-    tensor = (resized.astype(np.float32) / 255.0 - _MEAN) / _STD
+    resized = cv2.resize(image, (_INPUT_W, _INPUT_H), interpolation=cv2.INTER_AREA)
+    tensor = imagenet_bgr(resized)
     return np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis])
 
 

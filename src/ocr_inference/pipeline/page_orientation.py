@@ -10,10 +10,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.geometry import Image
 
-_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 _SHORT_SIDE, _CROP = 256, 224
 
 
@@ -26,14 +25,13 @@ class PageOrientationResult:
 
 def to_tensor(image: Image) -> npt.NDArray[np.float32]:
     """Short side to 256, centre crop 224, ImageNet normalization, BGR as trained."""
-    bgr = image[:, :, ::-1]
-    height, width = bgr.shape[:2]
+    height, width = image.shape[:2]
     ratio = _SHORT_SIDE / min(height, width)
     size = (max(_CROP, round(width * ratio)), max(_CROP, round(height * ratio)))
-    resized = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     top, left = (size[1] - _CROP) // 2, (size[0] - _CROP) // 2
-    crop = resized[top : top + _CROP, left : left + _CROP].astype(np.float32) / 255.0
-    return np.ascontiguousarray(((crop - _MEAN) / _STD).transpose(2, 0, 1)[np.newaxis])
+    crop = imagenet_bgr(resized[top : top + _CROP, left : left + _CROP])
+    return np.ascontiguousarray(crop.transpose(2, 0, 1)[np.newaxis])
 
 
 class PageOrientation:

@@ -14,12 +14,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.geometry import Image, Quad, bounds, reading_order
 from ocr_inference.pipeline.reading_order import Rect, containing
 
 _SIDE = 488
-_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 _CELL_STARTS = ("<td></td>", "<td")
 _SPAN = re.compile(r'(rowspan|colspan)="(\d+)"')
 
@@ -44,9 +43,9 @@ def to_tensor(image: Image) -> tuple[npt.NDArray[np.float32], float]:
     height, width = image.shape[:2]
     ratio = _SIDE / max(height, width)
     size = (max(1, int(width * ratio)), max(1, int(height * ratio)))
-    resized = cv2.resize(image[:, :, ::-1], size).astype(np.float32) / 255.0
+    resized = cv2.resize(image, size)
     padded = np.zeros((_SIDE, _SIDE, 3), dtype=np.float32)
-    padded[: size[1], : size[0]] = (resized - _MEAN) / _STD
+    padded[: size[1], : size[0]] = imagenet_bgr(resized)
     return np.ascontiguousarray(padded.transpose(2, 0, 1)[np.newaxis]), ratio
 
 
