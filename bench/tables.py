@@ -25,7 +25,7 @@ from PIL import Image
 
 from ocr_inference.config import Settings
 from ocr_inference.documents import Page
-from ocr_inference.pipeline import Pipeline, PipelineConfig
+from ocr_inference.pipeline import Pipeline
 from ocr_inference.table_metrics import teds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def main() -> int:
         print(f"evaluation documents not found in {args.eval_dir}", file=sys.stderr)
         return 2
     settings = Settings()
-    pipeline = Pipeline(PipelineConfig.from_settings(settings.text, settings.engine_config()))
+    pipeline = Pipeline(settings.pipeline, settings.engine_config())
     results = [
         pubtabnet(pipeline, args.eval_dir / "pubtabnet", args.pubtabnet),
         icdar(pipeline, args.eval_dir / "icdar2013_tables", args.icdar),

@@ -14,8 +14,11 @@ from typing import Annotated
 import typer
 
 from ocr_inference.config import get_settings
+from ocr_inference.errors import ConfigurationError
 
 app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=True)
+config_app = typer.Typer(help="The configuration in effect.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 
 
 class OutputFormat(StrEnum):
@@ -27,6 +30,49 @@ class OutputFormat(StrEnum):
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
+
+
+@app.callback()
+def _validate_configuration() -> None:
+    """Every command starts by validating the settings and the pipeline file."""
+    try:
+        get_settings()
+    except ConfigurationError as exc:
+        raise _fail(exc.message) from None
+
+
+@config_app.command("show")
+def config_show(
+    service: Annotated[
+        bool, typer.Option("--all", help="Also the service settings (OCR_* variables).")
+    ] = False,
+) -> None:
+    """Print the pipeline configuration in effect, as a file OCR_PIPELINE_CONFIG can load."""
+    import yaml
+
+    settings = get_settings()
+    if not service:
+        typer.echo(settings.pipeline.to_yaml(), nl=False)
+        return
+    values = settings.model_dump(mode="json", exclude={"pipeline"})
+    values["redis_url"] = _without_password(settings.redis_url)
+    document = {
+        "service": values,
+        "pipeline": settings.pipeline.model_dump(mode="json", by_alias=True),
+    }
+    typer.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (
+        f":{parts.port}" if parts.port else ""
+    )
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @app.command()
@@ -42,7 +88,7 @@ def process(
 
     from ocr_inference.batch import collect_inputs, process_file, render
     from ocr_inference.errors import OCRError
-    from ocr_inference.pipeline import Pipeline, PipelineConfig
+    from ocr_inference.pipeline import Pipeline
 
     settings = get_settings()
     files = list(collect_inputs(inputs))
@@ -53,7 +99,7 @@ def process(
     if len(files) > 1 and output is None:
         raise _fail("several inputs need --output DIR")
     try:
-        pipeline = Pipeline(PipelineConfig.from_settings(settings.text, settings.engine_config()))
+        pipeline = Pipeline(settings.pipeline, settings.engine_config())
     except OCRError as exc:
         raise _fail(exc.message) from exc
     failures = 0
@@ -107,10 +153,16 @@ def worker(
     pool: Annotated[str, typer.Option(help="Celery pool: prefork or solo.")] = "prefork",
 ) -> None:
     """Run a Celery worker that processes queued documents."""
+    from ocr_inference.errors import ModelError
     from ocr_inference.worker import app as celery_app
     from ocr_inference.worker.celery_app import QUEUE
 
     settings = get_settings()
+    try:  # a missing or corrupted model stops the worker here, not in every pool process
+        for key, choice in settings.pipeline.stages():
+            choice.resolve(key)
+    except ModelError as exc:
+        raise _fail(exc.message) from None
     celery_app.worker_main(
         [
             "worker",

@@ -1,62 +1,33 @@
-"""Typed settings, read once from the environment (prefix ``OCR_``, plus ``REDIS_URL``).
+"""Typed settings, read once at start-up: the service's from the environment (prefix
+``OCR_``, plus ``REDIS_URL``), the pipeline's from a YAML file (``OCR_PIPELINE_CONFIG``,
+the packaged PP-StructureV3 file by default) with ``OCR_PIPELINE__...`` variables over it.
 
-Every default lives here and nowhere else. Nested groups are set with a double
-underscore, e.g. ``OCR_TEXT__DET_LIMIT_SIDE_LEN=1600``.
+The service's defaults live here, the pipeline's in ``ocr_inference.pipeline.config``.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, PositiveInt, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, PositiveInt, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from ocr_inference.documents.page import Limits
+from ocr_inference.errors import ConfigurationError
+from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig
+from ocr_inference.pipeline.config import load as load_pipeline
 from ocr_inference.pipeline.engine import EngineConfig
 
 Device = Literal["auto", "cpu", "cuda"]
-
-
-class TextSettings(BaseModel):
-    """Text detection, line orientation and recognition parameters (PP-OCR)."""
-
-    det_limit_side_len: PositiveInt = Field(
-        2000, description="Longest side of the page image fed to text detection."
-    )
-    det_min_side_len: PositiveInt = Field(
-        736, description="Small images are enlarged until their shorter side reaches this."
-    )
-    det_thresh: float = Field(0.3, ge=0, le=1, description="Pixel probability threshold.")
-    det_box_thresh: float = Field(0.5, ge=0, le=1, description="Mean box score to keep a box.")
-    det_unclip_ratio: float = Field(1.6, gt=0, description="How far boxes grow around text.")
-    use_doc_orientation: bool = Field(
-        True, description="Detect pages turned by 90, 180 or 270 degrees and read them upright."
-    )
-    use_layout_detection: bool = Field(
-        True, description="Find layout blocks and read them in column order."
-    )
-    layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum block confidence.")
-    use_table_recognition: bool = Field(
-        True, description="Recognize the structure of table blocks (needs layout detection)."
-    )
-    use_cls: bool = Field(True, description="Detect upside-down text lines and turn them.")
-    cls_thresh: float = Field(0.9, ge=0, le=1)
-    rec_batch_size: PositiveInt = Field(6, description="Text lines per recognition batch.")
-    min_confidence: float = Field(
-        0.5, ge=0, le=1, description="Recognized lines below this confidence are dropped."
-    )
-    doc_orientation_model_path: Path | None = Field(
-        None, description="Your own page orientation model."
-    )
-    layout_model_path: Path | None = Field(None, description="Your own PicoDet layout model.")
-    table_model_path: Path | None = Field(None, description="Your own SLANet table model.")
-    det_model_path: Path | None = Field(None, description="Your own text detection ONNX model.")
-    cls_model_path: Path | None = Field(None, description="Your own line orientation model.")
-    rec_model_path: Path | None = Field(
-        None, description="Your own recognition ONNX model (charset in its metadata)."
-    )
 
 
 class Settings(BaseSettings):
@@ -94,7 +65,25 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    text: TextSettings = Field(default_factory=TextSettings)
+    pipeline_config: Path | None = Field(
+        None, description="Pipeline YAML file; unset: the packaged PP-StructureV3 file."
+    )
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _ServiceEnvironment(settings_cls), _PipelineFile(settings_cls))
+
+    @property
+    def pipeline_file(self) -> Path:
+        return self.pipeline_config or DEFAULT_FILE
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(device=self.device, intra_op_threads=self.intra_op_threads)
@@ -128,7 +117,52 @@ class Settings(BaseSettings):
         return self.result_ttl_s + self.visibility_timeout_s
 
 
+class _ServiceEnvironment(EnvSettingsSource):
+    """``OCR_*`` variables, except the pipeline's, which ``_PipelineFile`` lays over its file."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        data.pop("pipeline", None)
+        return data
+
+
+class _PipelineFile(PydanticBaseSettingsSource):
+    """The pipeline file with its environment overrides, as the ``pipeline`` field."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        configured = self.current_state.get("pipeline_config")  # from init or environment
+        path = Path(configured) if configured else DEFAULT_FILE
+        return {"pipeline": load_pipeline(path, os.environ)}
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from this process's environment (``values`` take precedence).
+
+    Raises:
+        ConfigurationError: a value is invalid or a key unknown; the message names each.
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = [
+            f"  {'.'.join(str(part) for part in error['loc'])}: {_reason(error['msg'])}"
+            for error in exc.errors(include_url=False)
+        ]
+        source = values.get("pipeline_config") or os.environ.get("OCR_PIPELINE_CONFIG")
+        raise ConfigurationError(
+            f"invalid configuration (pipeline keys come from {source or DEFAULT_FILE} and "
+            f"{ENV_PREFIX}* variables):\n" + "\n".join(problems)
+        ) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings of this process, read from the environment once."""
-    return Settings()
+    """Settings of this process, read once."""
+    return load_settings()
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")

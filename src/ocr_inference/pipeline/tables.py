@@ -18,7 +18,6 @@ from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.geometry import Image, Quad, bounds, reading_order
 from ocr_inference.pipeline.reading_order import Rect, containing
 
-_SIDE = 488
 _CELL_STARTS = ("<td></td>", "<td")
 _SPAN = re.compile(r'(rowspan|colspan)="(\d+)"')
 
@@ -38,13 +37,13 @@ class GridCell:
     col_span: int
 
 
-def to_tensor(image: Image) -> tuple[npt.NDArray[np.float32], float]:
-    """Longest side to 488, ImageNet normalization (BGR), zero padding to 488x488."""
+def to_tensor(image: Image, side: int) -> tuple[npt.NDArray[np.float32], float]:
+    """Longest side to ``side``, ImageNet normalization (BGR), zero padding to a square."""
     height, width = image.shape[:2]
-    ratio = _SIDE / max(height, width)
+    ratio = side / max(height, width)
     size = (max(1, int(width * ratio)), max(1, int(height * ratio)))
     resized = cv2.resize(image, size)
-    padded = np.zeros((_SIDE, _SIDE, 3), dtype=np.float32)
+    padded = np.zeros((side, side, 3), dtype=np.float32)
     padded[: size[1], : size[0]] = imagenet_bgr(resized)
     return np.ascontiguousarray(padded.transpose(2, 0, 1)[np.newaxis]), ratio
 
@@ -151,14 +150,15 @@ def to_html(tokens: Sequence[str], texts: Sequence[str]) -> str:
 class TableRecognizer:
     """Predicts the structure of a table image (cropped to the table)."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, side: int) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
         self._vocab = vocabulary(session)
+        self._side = side
 
     def __call__(self, image: Image) -> TableStructure:
         start = time.perf_counter()
-        tensor, ratio = to_tensor(image)
+        tensor, ratio = to_tensor(image, self._side)
         locs, probs = self._session.run(None, {self._input: tensor})
-        tokens, cells = decode(probs[0], locs[0], self._vocab, _SIDE / ratio)
+        tokens, cells = decode(probs[0], locs[0], self._vocab, self._side / ratio)
         return TableStructure(tokens, cells, time.perf_counter() - start)

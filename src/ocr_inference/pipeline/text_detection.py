@@ -11,22 +11,12 @@ import numpy as np
 import numpy.typing as npt
 import pyclipper
 
+from ocr_inference.pipeline.config import TextDetectionConfig
 from ocr_inference.pipeline.geometry import Image, Quad, order_clockwise
 
 _MEAN = np.float32(0.5)
 _STD = np.float32(0.5)
 _STRIDE = 32
-
-
-@dataclass(frozen=True)
-class DetectionParams:
-    limit_side_len: int = 2000
-    min_side_len: int = 736
-    thresh: float = 0.3
-    box_thresh: float = 0.5
-    unclip_ratio: float = 1.6
-    max_candidates: int = 1000
-    min_size: float = 3.0
 
 
 @dataclass
@@ -36,7 +26,7 @@ class TextDetectionResult:
     seconds: float = 0.0
 
 
-def resize_for_detection(image: Image, params: DetectionParams) -> tuple[Image, float, float]:
+def resize_for_detection(image: Image, params: TextDetectionConfig) -> tuple[Image, float, float]:
     """Resize so the long side fits ``limit_side_len`` and the short side reaches
     ``min_side_len`` where possible; both sides become multiples of 32.
 
@@ -92,7 +82,7 @@ def _unclip(quad: Quad, ratio: float) -> npt.NDArray[np.float32] | None:
 
 
 def boxes_from_probability(
-    prob: npt.NDArray[np.float32], params: DetectionParams
+    prob: npt.NDArray[np.float32], params: TextDetectionConfig
 ) -> tuple[list[Quad], list[float]]:
     """DB post-processing on a probability map (H, W): quads in map coordinates."""
     bitmap = cv2.dilate((prob > params.thresh).astype(np.uint8), np.ones((2, 2), np.uint8))
@@ -123,7 +113,7 @@ def boxes_from_probability(
 class TextDetector:
     """Finds text line quads on a page image, in that image's pixel coordinates."""
 
-    def __init__(self, session: Any, params: DetectionParams) -> None:
+    def __init__(self, session: Any, params: TextDetectionConfig) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
         self._params = params

@@ -24,7 +24,7 @@ class OrientationResult:
 class TextlineOrientation:
     """Classifies crops as upright or upside down; ``apply`` turns the latter."""
 
-    def __init__(self, session: Any, thresh: float = 0.9, batch_size: int = 6) -> None:
+    def __init__(self, session: Any, thresh: float, batch_size: int) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
         self._thresh = thresh

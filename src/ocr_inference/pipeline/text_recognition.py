@@ -53,7 +53,7 @@ def ctc_greedy_decode(
 
 
 class TextRecognizer:
-    def __init__(self, session: Any, batch_size: int = 6) -> None:
+    def __init__(self, session: Any, batch_size: int) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
         self._charset = load_charset(session)

@@ -11,7 +11,7 @@ import threading
 import redis
 
 from ocr_inference.config import Settings, get_settings
-from ocr_inference.pipeline import Pipeline, PipelineConfig
+from ocr_inference.pipeline import Pipeline
 from ocr_inference.storage import TaskStore, redis_client
 
 log = logging.getLogger("ocr_inference.worker")
@@ -42,9 +42,7 @@ class WorkerRuntime:
         """The pipeline of this process, loaded on first use if process init did not."""
         with self._lock:
             if self._pipeline is None:
-                self._pipeline = Pipeline(
-                    PipelineConfig.from_settings(self.settings.text, self.settings.engine_config())
-                )
+                self._pipeline = Pipeline(self.settings.pipeline, self.settings.engine_config())
                 log.info(
                     "Celery: OCRService loaded.",
                     extra={"device": self._pipeline.device, "worker": self.name},

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ocr_inference.pipeline.layout import LayoutParams, decode, nms, select
+from ocr_inference.errors import ModelError
+from ocr_inference.pipeline.layout import Selection, decode, input_size, nms, select
 
 BINS = 8  # reg_max 7, as in the CDLA PicoDet model
 
@@ -23,7 +24,7 @@ def test_decode_turns_expected_distances_into_boxes() -> None:
     anchor = 2 * 10 + 3  # row 2, column 3: centre (3.5 * 64, 2.5 * 64) = (224, 160)
     dist[anchor] = one_hot_distances([1, 2, 3, 1])  # left, top, right, bottom in strides
     scores[anchor] = [0.9, 0.1]
-    boxes, out_scores = decode([scores], [dist], strides=[64])
+    boxes, out_scores = decode([scores], [dist], (608, 800), strides=[64])
     assert boxes.shape == (cells, 4) and out_scores.shape == (cells, 2)
     assert boxes[anchor] == pytest.approx([224 - 64, 160 - 128, 224 + 192, 160 + 64], abs=1e-3)
 
@@ -41,7 +42,19 @@ def test_select_applies_per_class_thresholds_and_cross_class_suppression() -> No
     scores = np.array(
         [[0.9, 0.6, 0.0], [0.2, 0.0, 0.0], [0.0, 0.0, 0.45], [0.0, 0.0, 0.3]], dtype=np.float32
     )
-    params = LayoutParams(threshold=0.5, class_thresholds={2: 0.4})
+    params = Selection(
+        thresholds={0: 0.5, 1: 0.5, 2: 0.4}, iou=0.5, cross_class_iou=0.8, max_candidates=1000
+    )
     picked = select(boxes, scores, params)
     # class 0 and class 1 on the same region: only the likelier survives
     assert [(cls, round(score, 2)) for cls, score, _ in picked] == [(0, 0.9), (2, 0.45)]
+
+
+def test_input_size_is_the_models_own_or_the_configured_one() -> None:
+    assert input_size([1, 3, 800, 608], None) == (608, 800)
+    assert input_size([1, 3, 800, 608], (608, 800)) == (608, 800)
+    assert input_size(["n", 3, "h", "w"], (640, 640)) == (640, 640)
+    with pytest.raises(ModelError, match=r"LayoutDetection\.input_size: the model takes 608x800"):
+        input_size([1, 3, 800, 608], (640, 640))
+    with pytest.raises(ModelError, match="not fixed"):
+        input_size(["n", 3, "h", "w"], None)

@@ -31,11 +31,18 @@ def test_missing_model_file_is_a_clear_error() -> None:
 def test_user_model_is_used_and_its_checksum_reported(tmp_path: Path) -> None:
     own = tmp_path / "my_det.onnx"
     own.write_bytes(models.resolve(models.TEXT_DETECTION).path.read_bytes())
-    resolved = models.resolve(models.TEXT_DETECTION, own)
+    resolved = models.resolve_own(own, "my_det", "SubModules.TextDetection.model_path")
     assert (resolved.name, resolved.path, resolved.sha256) == (
         "my_det",
         own,
         models.TEXT_DETECTION.sha256,
     )
-    with pytest.raises(ModelError, match="not found"):
-        models.resolve(models.TEXT_DETECTION, tmp_path / "absent.onnx")
+    with pytest.raises(ModelError, match=r"TextDetection\.model_path: model file not found"):
+        models.resolve_own(tmp_path / "absent.onnx", "x", "SubModules.TextDetection.model_path")
+
+
+def test_the_catalog_names_each_stages_shipped_models() -> None:
+    assert models.names("text_detection") == ["PP-OCRv6_det_small"]
+    assert models.get("layout", "layout_cdla") is models.LAYOUT
+    with pytest.raises(ModelError, match="No shipped layout model is named 'x'"):
+        models.get("layout", "x")

@@ -12,13 +12,13 @@ from PIL import Image
 
 from factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
-from ocr_inference.pipeline import Pipeline, PipelineConfig
+from ocr_inference.pipeline import Pipeline, PipelineConfig, models
 from ocr_inference.pipeline.engine import EngineConfig
 
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline(PipelineConfig(engine=EngineConfig(device="cpu")))
+    return Pipeline(PipelineConfig(), EngineConfig(device="cpu"))
 
 
 def page(lines: list[str], number: int = 1) -> Page:
@@ -91,6 +91,36 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
     ]
     assert result.markdown.startswith("<!-- page 1 -->") and "<!-- page 2 -->" in result.markdown
     assert result.meta.device == "cpu" and result.meta.seconds > 0
+
+
+def test_the_pipeline_file_decides_which_stages_and_models_run(tmp_path: Path) -> None:
+    own = tmp_path / "my_rec.onnx"
+    own.write_bytes(models.resolve(models.TEXT_RECOGNITION).path.read_bytes())
+    config = PipelineConfig.model_validate(
+        {
+            "pipeline_name": "text-only",
+            "use_doc_preprocessor": False,
+            "use_layout_detection": False,
+            "use_table_recognition": False,
+            "SubModules": {"TextRecognition": {"model_name": "mine", "model_path": str(own)}},
+        }
+    )
+    result = Pipeline(config, EngineConfig(device="cpu")).run([page(PAGE_LINES[0])])
+    assert [d.text for d in result.detections] == PAGE_LINES[0]
+    assert result.layout == [] and result.tables == []
+    assert result.meta.pipeline == "text-only"
+    assert [m.name for m in result.meta.models] == [
+        "PP-OCRv6_det_small",
+        "ch_ppocr_mobile_v2.0_cls",
+        "mine",
+    ]
+
+
+def test_layout_thresholds_come_from_the_config() -> None:
+    strict = PipelineConfig.model_validate({"SubModules": {"LayoutDetection": {"threshold": 1.0}}})
+    pipeline = Pipeline(strict, EngineConfig(device="cpu"))
+    outcome = pipeline.run_page(page([*PAGE_LINES[0], *PAGE_LINES[1]]))
+    assert outcome.blocks == [] and len(outcome.detections) == 4
 
 
 def test_real_page_turned_upside_down_reads_as_upright(pipeline: Pipeline, eval_dir: Path) -> None:

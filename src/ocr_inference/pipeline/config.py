@@ -1,0 +1,374 @@
+"""The pipeline file: which stages run, with which models and parameters.
+
+Its shape follows PaddleX's PP-StructureV3 pipeline file (``pipeline_name``, ``use_*``
+switches, ``SubModules`` with ``model_name``/``model_dir``/``model_path``). Every default
+lives in these models; the packaged ``configs/PP-StructureV3.yaml`` spells the same values
+out for users to copy, and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ocr_inference.errors import ConfigurationError
+from ocr_inference.pipeline import models
+
+DEFAULT_FILE = Path(__file__).parent / "configs" / "PP-StructureV3.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ModelChoice(_Section):
+    """Which model a stage runs: a shipped one by name, or your own ONNX file.
+
+    ``model_path`` is an ONNX file; ``model_dir`` a directory holding ``inference.onnx``
+    (PaddleX's export name) or exactly one ``.onnx`` file. Either replaces the shipped
+    model, which must then have the same inputs and outputs as the one it replaces.
+    """
+
+    stage: ClassVar[str] = ""  # the manifest stage whose shipped models model_name picks from
+    model_name: str
+    model_dir: Path | None = None
+    model_path: Path | None = None
+
+    @model_validator(mode="after")
+    def _known_model(self) -> ModelChoice:
+        if self.model_dir is not None and self.model_path is not None:
+            raise ValueError("set model_dir or model_path, not both")
+        if self.model_dir is None and self.model_path is None:
+            known = models.names(self.stage)
+            if self.model_name not in known:
+                raise ValueError(
+                    f"model_name {self.model_name!r} is not a shipped {self.stage} model "
+                    f"(shipped: {', '.join(known)}); set model_path or model_dir for your own"
+                )
+        return self
+
+    @property
+    def own_file(self) -> Path | None:
+        """The user's ONNX file, when they gave one (``model_dir`` resolved)."""
+        if self.model_path is not None:
+            return self.model_path
+        if self.model_dir is None:
+            return None
+        exported = self.model_dir / "inference.onnx"
+        if exported.is_file():
+            return exported
+        found = sorted(self.model_dir.glob("*.onnx"))
+        return found[0] if len(found) == 1 else exported
+
+    def resolve(self, key: str) -> models.ResolvedModel:
+        """The model file, verified, for the stage configured at ``key``.
+
+        Raises:
+            ModelError: the file is missing, or a shipped one fails its checksum.
+        """
+        own = self.own_file
+        if own is None:
+            return models.resolve(models.get(self.stage, self.model_name))
+        shipped = self.model_name in models.names(self.stage)
+        field = "model_path" if self.model_path is not None else "model_dir"
+        return models.resolve_own(own, own.stem if shipped else self.model_name, f"{key}.{field}")
+
+
+class DocOrientationConfig(ModelChoice):
+    """Page orientation (0/90/180/270) before everything else."""
+
+    stage: ClassVar[str] = "doc_orientation"
+    model_name: str = models.PAGE_ORIENTATION.name
+
+
+def _cdla_thresholds() -> dict[int | str, float]:
+    return dict.fromkeys(range(10), 0.5)  # the ten CDLA classes
+
+
+class LayoutDetectionConfig(ModelChoice):
+    """PicoDet layout blocks. ``threshold`` is one score for every class, or one per class
+    keyed by class id or label (classes left out use 0.5)."""
+
+    stage: ClassVar[str] = "layout"
+    model_name: str = models.LAYOUT.name
+    threshold: float | dict[int | str, float] = Field(default_factory=_cdla_thresholds)
+    layout_nms_iou: float = Field(0.5, ge=0, le=1)
+    cross_class_iou: float = Field(
+        0.8, ge=0, le=1, description="One region predicted as two classes keeps the likelier."
+    )
+    max_candidates: PositiveInt = 1000
+    input_size: tuple[PositiveInt, PositiveInt] | None = Field(
+        None, description="Width and height fed to the model; unset: the model's fixed size."
+    )
+
+    @field_validator("threshold")
+    @classmethod
+    def _thresholds_in_range(
+        cls, value: float | dict[int | str, float]
+    ) -> float | dict[int | str, float]:
+        scores = value.values() if isinstance(value, dict) else [value]
+        if any(not 0 <= score <= 1 for score in scores):
+            raise ValueError("thresholds are probabilities between 0 and 1")
+        if isinstance(value, dict):  # "5" from the environment is class 5
+            return {
+                int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in value.items()
+            }
+        return value
+
+    def class_threshold(self, labels: list[str]) -> dict[int, float]:
+        """The threshold of every class id of a model with these labels."""
+        if not isinstance(self.threshold, dict):
+            return dict.fromkeys(range(len(labels)), float(self.threshold))
+        result = dict.fromkeys(range(len(labels)), 0.5)
+        for key, score in self.threshold.items():
+            if isinstance(key, str) and key in labels:
+                result[labels.index(key)] = score
+            elif isinstance(key, int) and 0 <= key < len(labels):
+                result[key] = score
+            else:
+                raise ConfigurationError(
+                    f"SubModules.LayoutDetection.threshold: no class {key!r} in the layout "
+                    f"model (classes: {', '.join(f'{i}={n}' for i, n in enumerate(labels))})"
+                )
+        return result
+
+
+class TextDetectionConfig(ModelChoice):
+    """DB text line detection and its post-processing."""
+
+    stage: ClassVar[str] = "text_detection"
+    model_name: str = models.TEXT_DETECTION.name
+    limit_side_len: PositiveInt = Field(2000, description="Longest side fed to the model.")
+    min_side_len: PositiveInt = Field(
+        736, description="Small images are enlarged until their shorter side reaches this."
+    )
+    thresh: float = Field(0.3, ge=0, le=1, description="Pixel probability threshold.")
+    box_thresh: float = Field(0.5, ge=0, le=1, description="Mean score to keep a box.")
+    unclip_ratio: PositiveFloat = Field(1.6, description="How far boxes grow around text.")
+    max_candidates: PositiveInt = 1000
+    min_size: NonNegativeFloat = Field(3.0, description="Shortest box side kept, in pixels.")
+
+
+class TextLineOrientationConfig(ModelChoice):
+    """0/180 degree classification of each text line."""
+
+    stage: ClassVar[str] = "textline_orientation"
+    model_name: str = models.TEXTLINE_ORIENTATION.name
+    threshold: float = Field(0.9, ge=0, le=1, description="Score to turn a line.")
+    batch_size: PositiveInt | None = Field(None, description="Unset: the pipeline's batch_size.")
+
+
+class TextRecognitionConfig(ModelChoice):
+    """CTC recognition; the character set comes from the model's metadata."""
+
+    stage: ClassVar[str] = "text_recognition"
+    model_name: str = models.TEXT_RECOGNITION.name
+    batch_size: PositiveInt | None = Field(None, description="Unset: the pipeline's batch_size.")
+    score_thresh: float = Field(
+        0.5, ge=0, le=1, description="Lines recognized below this confidence are dropped."
+    )
+
+
+class TableRecognitionConfig(ModelChoice):
+    """SLANet table structure on each table block."""
+
+    stage: ClassVar[str] = "table_structure"
+    model_name: str = models.TABLE_STRUCTURE.name
+    input_size: PositiveInt = Field(488, description="Side of the square the table fits in.")
+
+
+class SubModules(_Section):
+    doc_orientation: DocOrientationConfig = Field(
+        default_factory=DocOrientationConfig, alias="DocOrientation"
+    )
+    layout_detection: LayoutDetectionConfig = Field(
+        default_factory=LayoutDetectionConfig, alias="LayoutDetection"
+    )
+    text_detection: TextDetectionConfig = Field(
+        default_factory=TextDetectionConfig, alias="TextDetection"
+    )
+    textline_orientation: TextLineOrientationConfig = Field(
+        default_factory=TextLineOrientationConfig, alias="TextLineOrientation"
+    )
+    text_recognition: TextRecognitionConfig = Field(
+        default_factory=TextRecognitionConfig, alias="TextRecognition"
+    )
+    table_recognition: TableRecognitionConfig = Field(
+        default_factory=TableRecognitionConfig, alias="TableRecognition"
+    )
+
+
+_NOT_AVAILABLE = {
+    "use_doc_unwarping": "document unwarping",
+    "use_seal_recognition": "seal recognition",
+    "use_formula_recognition": "formula recognition",
+    "use_chart_recognition": "chart recognition",
+}
+
+
+class PipelineConfig(_Section):
+    """Which stages run and how; validated once at start-up."""
+
+    pipeline_name: str = "PP-StructureV3"
+    batch_size: PositiveInt = Field(
+        6, description="Text lines per line-orientation and recognition batch."
+    )
+    use_doc_preprocessor: bool = True
+    use_doc_orientation_classify: bool = True
+    use_doc_unwarping: bool = False
+    use_textline_orientation: bool = True
+    use_layout_detection: bool = True
+    use_table_recognition: bool = True
+    use_seal_recognition: bool = False
+    use_formula_recognition: bool = False
+    use_chart_recognition: bool = False
+    sub_modules: SubModules = Field(default_factory=SubModules, alias="SubModules")
+
+    @field_validator(*_NOT_AVAILABLE)
+    @classmethod
+    def _no_model_yet(cls, value: bool, info: ValidationInfo) -> bool:
+        if value:
+            what = _NOT_AVAILABLE[str(info.field_name)]
+            raise ValueError(f"no {what} model is available in this version; set it to false")
+        return value
+
+    @model_validator(mode="after")
+    def _tables_need_layout(self) -> PipelineConfig:
+        if self.use_table_recognition and not self.use_layout_detection:
+            raise ValueError(
+                "use_table_recognition needs use_layout_detection (tables are found as layout "
+                "blocks); switch both on, or use_table_recognition off"
+            )
+        return self
+
+    @property
+    def orientation_on(self) -> bool:
+        return self.use_doc_preprocessor and self.use_doc_orientation_classify
+
+    @property
+    def line_batch_size(self) -> int:
+        return self.sub_modules.text_recognition.batch_size or self.batch_size
+
+    @property
+    def cls_batch_size(self) -> int:
+        return self.sub_modules.textline_orientation.batch_size or self.batch_size
+
+    def stages(self) -> list[tuple[str, ModelChoice]]:
+        """(key, model choice) of every stage switched on, in the order they run."""
+        sub = self.sub_modules
+        on: list[tuple[str, ModelChoice, bool]] = [
+            ("DocOrientation", sub.doc_orientation, self.orientation_on),
+            ("TextDetection", sub.text_detection, True),
+            ("TextLineOrientation", sub.textline_orientation, self.use_textline_orientation),
+            ("TextRecognition", sub.text_recognition, True),
+            ("LayoutDetection", sub.layout_detection, self.use_layout_detection),
+            ("TableRecognition", sub.table_recognition, self.use_table_recognition),
+        ]
+        return [(f"SubModules.{name}", choice) for name, choice, enabled in on if enabled]
+
+    def to_yaml(self) -> str:
+        """The effective configuration as a pipeline file (loadable again)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The mapping in a pipeline file.
+
+    Raises:
+        ConfigurationError: the file is missing, not YAML, or not a mapping.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"pipeline config {path}: cannot read it ({exc})") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"pipeline config {path}: not valid YAML ({exc})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"pipeline config {path}: expected a mapping at the top")
+    return data
+
+
+ENV_PREFIX = "OCR_PIPELINE__"
+
+
+def load(path: Path, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The pipeline file's mapping with ``OCR_PIPELINE__...`` variables laid over it.
+
+    ``OCR_PIPELINE__SUBMODULES__TEXTDETECTION__LIMIT_SIDE_LEN=1600`` sets
+    ``SubModules.TextDetection.limit_side_len``: segments match keys ignoring case and
+    underscores, values are read as YAML (``false``, ``0.3``, ``[608, 800]``), and a
+    per-class layout threshold is one more segment (``...__THRESHOLD__5=0.3``).
+
+    Raises:
+        ConfigurationError: the file cannot be read, or a variable names no key.
+    """
+    data = read_file(path)
+    for name in sorted(environ):
+        if name.upper().startswith(ENV_PREFIX):
+            keys = _keys(name, name[len(ENV_PREFIX) :].split("__"))
+            raw = environ[name]
+            _set(data, keys, yaml.safe_load(raw) if raw.strip() else None)
+    return data
+
+
+def _normal(key: str) -> str:
+    return key.replace("_", "").lower()
+
+
+def _keys(variable: str, segments: list[str]) -> list[str | int]:
+    """The file's keys (aliases where a field has one) that a variable's segments name."""
+    model: type[BaseModel] = PipelineConfig
+    keys: list[str | int] = []
+    for position, segment in enumerate(segments):
+        fields = {_normal(f.alias or n): f.alias or n for n, f in model.model_fields.items()}
+        key = fields.get(_normal(segment))
+        if key is None:
+            where = ".".join(str(k) for k in keys) or "the pipeline file"
+            raise ConfigurationError(
+                f"{variable}: {where} has no key {segment!r} "
+                f"(keys: {', '.join(sorted(fields.values()))})"
+            )
+        keys.append(key)
+        annotation = model.model_fields[_field_name(model, key)].annotation
+        rest = segments[position + 1 :]
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+            continue
+        if len(rest) == 1 and key == "threshold":
+            return [*keys, int(rest[0]) if rest[0].isdigit() else rest[0].lower()]
+        if rest:
+            raise ConfigurationError(f"{variable}: {'.'.join(map(str, keys))} has no sub-keys")
+        return keys
+    raise ConfigurationError(f"{variable}: names a section, not a setting")
+
+
+def _field_name(model: type[BaseModel], key: str) -> str:
+    return next(n for n, f in model.model_fields.items() if (f.alias or n) == key)
+
+
+def _set(data: dict[Any, Any], keys: list[str | int], value: Any) -> None:
+    for key in keys[:-1]:
+        child = data.get(key)
+        if not isinstance(child, dict):
+            child = data[key] = {}
+        data = child
+    data[keys[-1]] = value
