@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,60 +28,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ocr_inference.evaluation import BoxedLine, page_scores
+from common import (
+    DEFAULT_EVAL_DIR,
+    DEFAULT_LIMITS,
+    find_cli,
+    ground_truth_lines,
+    number,
+    percent,
+    predicted_lines,
+    read_truth,
+    select_images,
+)
+from ocr_inference.evaluation import page_scores
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff"})
-# images taken from each set when --limit is not given
-DEFAULT_LIMITS = {"sroie": 30, "funsd": 25, "docbank": 20, "tesseract_testing": 4}
 TAIL_CHARS = 3000
-
-
-def find_cli() -> Path:
-    """Return the ``ocr-inference`` executable installed next to this interpreter."""
-    beside = Path(sys.executable).parent / "ocr-inference"
-    if beside.exists():
-        return beside
-    found = shutil.which("ocr-inference")
-    if found is None:
-        sys.exit(f"error: no ocr-inference executable next to {sys.executable} or on PATH")
-    return Path(found)
-
-
-def select_images(set_dir: Path, limit: int) -> list[Path]:
-    """First ``limit`` images of a set, by name, that have a ground-truth JSON."""
-    images = sorted(
-        path
-        for path in set_dir.iterdir()
-        if path.suffix.lower() in IMAGE_SUFFIXES and path.with_suffix(".json").exists()
-    )
-    return images[:limit]
-
-
-def ground_truth_lines(truth: dict[str, Any]) -> list[BoxedLine]:
-    """Boxed lines of a ground-truth JSON.
-
-    Sets with page text only (``tesseract_testing``) have no ``lines``; their
-    ``full_text`` becomes one line spanning the page, which ``page_scores`` then
-    normalizes like any other text.
-    """
-    lines: list[BoxedLine] = [(line["text"], line["box"]) for line in truth["lines"]]
-    if lines or not truth.get("full_text"):
-        return lines
-    width = float(truth.get("width", 1))
-    height = float(truth.get("height", 1))
-    page = [[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]
-    return [(truth["full_text"], page)]
-
-
-def predicted_lines(result: dict[str, Any], page_number: int) -> list[BoxedLine]:
-    """Boxed lines the pipeline found on one page of a result JSON."""
-    return [
-        (detection["text"], detection["box"])
-        for detection in result["detections"]
-        if detection.get("page_number", 1) == page_number
-    ]
 
 
 def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str, Any]:
@@ -110,7 +69,7 @@ def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str
     missing: list[str] = []
     pipeline_seconds = 0.0
     for image in images:
-        truth = json.loads(image.with_suffix(".json").read_text(encoding="utf-8"))
+        truth = read_truth(image)
         result_path = out_dir / f"{image.stem}.json"
         if result_path.exists():
             result = json.loads(result_path.read_text(encoding="utf-8"))
@@ -137,16 +96,6 @@ def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str
         }
     )
     return report
-
-
-def percent(value: float | None) -> str:
-    """Format a fraction as a percentage, or ``-`` when absent."""
-    return "-" if value is None else f"{100 * value:.2f}"
-
-
-def number(value: float | None, digits: int = 2) -> str:
-    """Format a number, or ``-`` when absent."""
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def print_table(report: dict[str, Any]) -> None:

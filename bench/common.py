@@ -1,0 +1,103 @@
+"""Helpers shared by the benchmark scripts in ``bench/``.
+
+Page selection and ground-truth reading for ``../shared/eval`` (see its README.md), the
+``ocr-inference`` executable, reading a result JSON, number formatting, and rewriting one
+marked section of a Markdown file. The scripts import this module as ``common`` (Python
+puts the script's own directory first on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ocr_inference.evaluation import BoxedLine
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff"})
+# images taken from each set when --limit is not given
+DEFAULT_LIMITS = {"sroie": 30, "funsd": 25, "docbank": 20, "tesseract_testing": 4}
+
+
+def find_cli() -> Path:
+    """Return the ``ocr-inference`` executable installed next to this interpreter."""
+    beside = Path(sys.executable).parent / "ocr-inference"
+    if beside.exists():
+        return beside
+    found = shutil.which("ocr-inference")
+    if found is None:
+        sys.exit(f"error: no ocr-inference executable next to {sys.executable} or on PATH")
+    return Path(found)
+
+
+def select_images(set_dir: Path, limit: int) -> list[Path]:
+    """First ``limit`` images of a set, by name, that have a ground-truth JSON."""
+    images = sorted(
+        path
+        for path in set_dir.iterdir()
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.with_suffix(".json").exists()
+    )
+    return images[:limit]
+
+
+def read_truth(image: Path) -> dict[str, Any]:
+    """The ground-truth JSON next to an image (same stem)."""
+    truth: dict[str, Any] = json.loads(image.with_suffix(".json").read_text(encoding="utf-8"))
+    return truth
+
+
+def ground_truth_lines(truth: dict[str, Any]) -> list[BoxedLine]:
+    """Boxed lines of a ground-truth JSON.
+
+    Sets with page text only (``tesseract_testing``) have no ``lines``; their
+    ``full_text`` becomes one line spanning the page, which ``page_scores`` then
+    normalizes like any other text.
+    """
+    lines: list[BoxedLine] = [(line["text"], line["box"]) for line in truth["lines"]]
+    if lines or not truth.get("full_text"):
+        return lines
+    width = float(truth.get("width", 1))
+    height = float(truth.get("height", 1))
+    page = [[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]
+    return [(truth["full_text"], page)]
+
+
+def predicted_lines(result: dict[str, Any], page_number: int) -> list[BoxedLine]:
+    """Boxed lines the pipeline found on one page of a result JSON."""
+    return [
+        (detection["text"], detection["box"])
+        for detection in result["detections"]
+        if detection.get("page_number", 1) == page_number
+    ]
+
+
+def percent(value: float | None) -> str:
+    """Format a fraction as a percentage, or ``-`` when absent."""
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """Format a number, or ``-`` when absent."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def write_section(path: Path, start: str, end: str, section: str) -> None:
+    """Replace the text from ``start`` to ``end`` (markers included) in a Markdown file.
+
+    ``section`` must begin with ``start`` and end with ``end``. When the file lacks the
+    markers, the section is appended at its end; when the file does not exist, it is
+    created with a ``# Benchmarks`` title. Everything outside the markers is kept.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start in text and end in text[text.index(start) :]:
+        head = text[: text.index(start)]
+        tail = text[text.index(end, text.index(start)) + len(end) :]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
