@@ -41,9 +41,11 @@ integration: install-dev
 test: lint typecheck  ## lint, types and the whole test suite
 	$(RUN) pytest
 
-bench: install-dev  ## accuracy, speed and tables on ../shared/eval; tables go to docs/benchmarks.md
-	$(RUN) python bench/accuracy.py
+bench: install-dev  ## accuracy, speed, tables and the Tesseract comparison on ../shared/eval; tables and comparison go to docs/benchmarks.md
 	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
+	$(RUN) python bench/compare.py --profile default --profile text-accurate \
+		--profile text-mixed --profile text-fast --with-rapidocr \
+		--write-docs docs/benchmarks.md --chart docs/benchmark-speed-vs-cer.png
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

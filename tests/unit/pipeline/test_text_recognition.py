@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from ocr_inference.pipeline.text_recognition import ctc_greedy_decode
+from ocr_inference.errors import ModelError
+from ocr_inference.pipeline.text_recognition import ctc_greedy_decode, load_charset
 
 CHARSET = ["", "a", "b", "c", " "]
 
@@ -32,3 +35,16 @@ def test_confidence_is_the_mean_of_kept_characters() -> None:
     ((text, confidence),) = ctc_greedy_decode(np.stack([path]), CHARSET)
     assert text == "ab"
     assert confidence == pytest.approx((0.9 + 0.5) / 2)
+
+
+class _NoMetadata:
+    def get_modelmeta(self) -> object:
+        return type("Meta", (), {"custom_metadata_map": {}})()
+
+
+def test_the_character_list_comes_from_a_dictionary_file_when_given(tmp_path: Path) -> None:
+    characters = tmp_path / "dict.txt"
+    characters.write_text("a\nb\nc\n", encoding="utf-8")
+    assert load_charset(_NoMetadata(), characters) == CHARSET
+    with pytest.raises(ModelError, match="character_dict_path"):
+        load_charset(_NoMetadata())
