@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -51,3 +52,83 @@ def png_with_header_size(width: int, height: int) -> bytes:
     data[16:29] = ihdr
     data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
     return bytes(data)
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page of a PDF written by ``pdf_document``: ``texts`` are (x, y, text) drawn in
+    Helvetica at ``font_size`` with their baseline starting at (x, y) in PDF points, after
+    ``matrix`` (a ``cm``) if given, in text render mode ``render_mode`` (3 = invisible).
+    ``image`` is drawn under them over the whole MediaBox."""
+
+    texts: Sequence[tuple[float, float, str]] = ()
+    font_size: float = 24
+    render_mode: int = 0
+    media_box: tuple[float, float, float, float] = (0, 0, 612, 792)
+    crop_box: tuple[float, float, float, float] | None = None
+    rotate: int = 0
+    matrix: tuple[float, float, float, float, float, float] | None = None
+    image: Image.Image | None = None
+
+
+def pdf_document(pages: Sequence[PdfPage]) -> bytes:
+    """A PDF written by hand, so the tests know exactly where each character is drawn."""
+    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for page in pages:
+        resources = b"/Font << /F1 3 0 R >>"
+        content = b""
+        if page.image is not None:
+            objects.append(_jpeg_xobject(page.image))
+            resources += b" /XObject << /Im0 %d 0 R >>" % len(objects)
+            x0, y0, x1, y1 = page.media_box
+            content += b"q %g 0 0 %g %g %g cm /Im0 Do Q\n" % (x1 - x0, y1 - y0, x0, y0)
+        content += b"q %s\n" % (b"%g %g %g %g %g %g cm" % page.matrix if page.matrix else b"")
+        for x, y, text in page.texts:
+            content += b"BT /F1 %g Tf %d Tr %g %g Td (%s) Tj ET\n" % (
+                page.font_size,
+                page.render_mode,
+                x,
+                y,
+                _pdf_string(text),
+            )
+        content += b"Q\n"
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        crop = b" /CropBox [%g %g %g %g]" % page.crop_box if page.crop_box else b""
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [%g %g %g %g]%s /Rotate %d "
+            b"/Resources << %s >> /Contents %d 0 R >>"
+            % (*page.media_box, crop, page.rotate, resources, len(objects))
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _pdf_string(text: str) -> bytes:
+    raw = text.encode("latin-1")
+    return b"".join(
+        b"\\%03o" % byte if byte < 32 or byte in b"()\\" else bytes([byte]) for byte in raw
+    )
+
+
+def _jpeg_xobject(image: Image.Image) -> bytes:
+    data = encode(image.convert("RGB"), "JPEG", quality=95)
+    return (
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
+        % (image.width, image.height, len(data), data)
+    )

@@ -46,7 +46,7 @@ def process_file(
     except OSError as exc:
         return FileOutcome(path, ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable"))
     try:
-        document = open_document(data, limits)
+        document = open_document(data, limits, text_layer=pipeline.config.text_layer != "never")
         return FileOutcome(path, pipeline.run(document.pages, document.page_count, on_page))
     except OCRError as exc:
         return FileOutcome(path, ErrorResult(error=exc.message, code=exc.code))

@@ -66,6 +66,13 @@ class PageInfo(BaseModel):
     rotation: int = Field(
         0, description="Degrees the submitted page was turned clockwise; it was read upright."
     )
+    source: Literal["text_layer", "ocr"] = Field(
+        "ocr",
+        description=(
+            "Where the page's text comes from: the PDF's own text layer, or OCR of its image. "
+            "With text_layer: only, a page without a usable text layer is text_layer and empty."
+        ),
+    )
 
 
 class ModelInfo(BaseModel):

@@ -24,7 +24,14 @@ def test_process_prints_the_api_result(tmp_path: Path) -> None:
     body = json.loads(result.stdout)
     assert [d["text"] for d in body["detections"]] == PAGE_LINES[0]
     assert body["pages"] == [
-        {"page_number": 1, "width": 1400, "height": 500, "dpi": None, "rotation": 0}
+        {
+            "page_number": 1,
+            "width": 1400,
+            "height": 500,
+            "dpi": None,
+            "rotation": 0,
+            "source": "ocr",
+        }
     ]
 
 

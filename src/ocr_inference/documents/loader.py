@@ -33,8 +33,12 @@ def detect_type(data: bytes) -> DocumentType:
     return kind
 
 
-def open_document(data: bytes, limits: Limits | None = None) -> Document:
+def open_document(
+    data: bytes, limits: Limits | None = None, *, text_layer: bool = False
+) -> Document:
     """Validate a document completely and return it ready to be decoded page by page.
+
+    With ``text_layer``, PDF pages also carry their text layer (``Page.text_layer``).
 
     Raises:
         InputError: a subclass naming why the document cannot be processed.
@@ -42,7 +46,7 @@ def open_document(data: bytes, limits: Limits | None = None) -> Document:
     limits = limits or Limits()
     kind = detect_type(data)
     if kind is DocumentType.PDF:
-        count, pages = iter_pdf_pages(data, limits)
+        count, pages = iter_pdf_pages(data, limits, text_layer=text_layer)
     else:
         count, pages = iter_image_pages(data, limits)
     return Document(kind, count, pages)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import CorruptDocument, TooManyPixels
 
 
@@ -40,11 +41,13 @@ def check_page_size(
 
 @dataclass(frozen=True)
 class Page:
-    """One page image, RGB uint8, in the orientation it was submitted in."""
+    """One page image, RGB uint8, in the orientation it was submitted in; for a PDF page
+    whose text layer was asked for, that layer, boxed on ``image``."""
 
     number: int
     image: npt.NDArray[np.uint8]
     dpi: float | None
+    text_layer: TextLayer | None = None
 
     @property
     def width(self) -> int:

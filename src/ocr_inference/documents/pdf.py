@@ -1,4 +1,5 @@
-"""PDF pages rendered with pypdfium2, after page count and page sizes have been checked."""
+"""PDF pages rendered with pypdfium2, after page count and page sizes have been checked;
+their text layer read too when asked for (``text_layer``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ocr_inference.documents.page import Limits, Page, check_page_size
+from ocr_inference.documents.text_layer import TextLayer, read_text_layer
 from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages
 
 _POINTS_PER_INCH = 72.0
@@ -50,8 +52,11 @@ def check_pdf(pdf: pdfium.PdfDocument, limits: Limits) -> list[tuple[int, int]]:
     return sizes
 
 
-def iter_pdf_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
-    """Check the whole PDF, then return its page count and a lazy page renderer."""
+def iter_pdf_pages(
+    data: bytes, limits: Limits, *, text_layer: bool = False
+) -> tuple[int, Iterator[Page]]:
+    """Check the whole PDF, then return its page count and a lazy page renderer; with
+    ``text_layer``, each page also carries what its text layer holds."""
     pdf = open_pdf(data)
     try:
         count = len(check_pdf(pdf, limits))
@@ -62,21 +67,33 @@ def iter_pdf_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
     def render() -> Iterator[Page]:
         try:
             for index in range(count):
-                yield Page(index + 1, _render(pdf, index, limits.dpi), float(limits.dpi))
+                image, layer = _render(pdf, index, limits.dpi, text_layer)
+                yield Page(index + 1, image, float(limits.dpi), layer)
         finally:
             pdf.close()
 
     return count, render()
 
 
-def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> np.ndarray:
+def _render(
+    pdf: pdfium.PdfDocument, index: int, dpi: int, text_layer: bool
+) -> tuple[np.ndarray, TextLayer | None]:
     try:
         page = pdf[index]
         try:
             bitmap = page.render(scale=dpi / _POINTS_PER_INCH, rev_byteorder=True)
             image = np.array(bitmap.to_numpy()[:, :, :3], dtype=np.uint8, copy=True)
+            layer = _read_layer(page, image) if text_layer else None
         finally:
             page.close()
     except pdfium.PdfiumError as exc:
         raise CorruptDocument(f"Page {index + 1} of the PDF cannot be rendered: {exc}") from exc
-    return image
+    return image, layer
+
+
+def _read_layer(page: pdfium.PdfPage, image: np.ndarray) -> TextLayer:
+    """The page's text layer; a page whose text pdfium cannot read is OCRed, not refused."""
+    try:
+        return read_text_layer(page, (image.shape[1], image.shape[0]))
+    except pdfium.PdfiumError as exc:
+        return TextLayer(reason=f"the text layer cannot be read: {exc}")

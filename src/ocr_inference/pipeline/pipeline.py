@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from ocr_inference.documents import Page
+from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
@@ -41,6 +42,7 @@ from ocr_inference.schemas import (
 )
 
 ProgressCallback = Callable[[int, int], None]
+Source = Literal["text_layer", "ocr"]
 
 
 class Pipeline:
@@ -132,6 +134,7 @@ class Pipeline:
                     height=page.height,
                     dpi=page.dpi,
                     rotation=outcome.rotation,
+                    source=outcome.source,
                 )
             )
             if on_page is not None:
@@ -153,12 +156,18 @@ class Pipeline:
 
     def run_page(self, page: Page) -> PageOutcome:
         """Text lines and layout blocks of one page in reading order, boxes in the page's
-        pixel coordinates as submitted; ``Detection.block`` indexes the page's blocks."""
+        pixel coordinates as submitted; ``Detection.block`` indexes the page's blocks.
+
+        The lines come from the page's text layer instead of OCR when ``text_layer`` in the
+        pipeline file says so (``_text_layer``)."""
+        layer = self._text_layer(page)
         rotation = 0
-        if self._page_orientation is not None:
+        if layer is not None:
+            rotation = layer.rotation
+        elif self._page_orientation is not None:
             rotation = self._page_orientation(page.image).rotation
         image = turn_upright(page.image, rotation)
-        lines = self._read_lines(image)
+        lines = self._read_lines(image) if layer is None else _layer_lines(layer, page)
         regions = self._layout(image).blocks if self._layout is not None else []
         height, width = image.shape[:2]
 
@@ -215,7 +224,18 @@ class Pipeline:
                             ],
                         )
                     )
-        return PageOutcome(detections, blocks, rotation, tables)
+        source: Source = "ocr" if layer is None else "text_layer"
+        return PageOutcome(detections, blocks, rotation, tables, source)
+
+    def _text_layer(self, page: Page) -> TextLayer | None:
+        """The text layer to read ``page`` from, or None to OCR it: a usable layer unless
+        ``text_layer`` is ``never``; with ``only``, an empty one where there is none."""
+        mode = self.config.text_layer
+        if mode == "never":
+            return None
+        if page.text_layer is not None and page.text_layer.usable:
+            return page.text_layer
+        return TextLayer(reason="no usable text layer") if mode == "only" else None
 
     def run_table(self, image: Image) -> ReadTable:
         """Structure and text of an image that is one table (a crop), as-is orientation."""
@@ -267,6 +287,7 @@ class PageOutcome:
     blocks: list[Block]
     rotation: int
     tables: list[Table] = field(default_factory=list)
+    source: Source = "ocr"
 
 
 @dataclass
@@ -276,6 +297,16 @@ class ReadTable:
 
 
 _TABLE_PAD = 6  # pixels of margin around a table block, so border cells are whole
+
+
+def _layer_lines(layer: TextLayer, page: Page) -> list[tuple[Quad, str, float]]:
+    """A text layer's lines as read lines of the page turned upright by its rotation."""
+    turn = (360 - layer.rotation) % 360  # from the page as rendered to the upright page
+    lines = []
+    for line in layer.lines:
+        quad = to_submitted(np.array(line.quad, dtype=np.float32), turn, page.width, page.height)
+        lines.append((quad, line.text, 1.0))
+    return lines
 
 
 def _rect_quad(rect: tuple[float, float, float, float]) -> Quad:

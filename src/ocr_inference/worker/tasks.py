@@ -29,7 +29,8 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
         data = runtime.store.load_blob(task_id)
         if data is None:
             raise UploadMissing("The uploaded file is no longer stored; submit it again.")
-        document = open_document(data, runtime.limits)
+        text_layer = runtime.settings.pipeline.text_layer != "never"
+        document = open_document(data, runtime.limits, text_layer=text_layer)
         del data
         log.info("processing", extra={"pages": document.page_count, "attempt": attempt})
 
