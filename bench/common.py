@@ -8,6 +8,7 @@ puts the script's own directory first on ``sys.path``).
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -101,3 +102,26 @@ def write_section(path: Path, start: str, end: str, section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def add_page_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--eval-dir``, ``--sets`` and ``--limit``: which pages a benchmark reads."""
+    parser.add_argument(
+        "--eval-dir",
+        type=Path,
+        default=DEFAULT_EVAL_DIR,
+        help=f"evaluation data directory (default: {DEFAULT_EVAL_DIR})",
+    )
+    parser.add_argument(
+        "--sets",
+        default=",".join(DEFAULT_LIMITS),
+        help=f"comma-separated sets (default: {','.join(DEFAULT_LIMITS)})",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="images per set (default: "
+        + ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
+        + ")",
+    )

@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    DEFAULT_EVAL_DIR,
     DEFAULT_LIMITS,
+    add_page_set_arguments,
     find_cli,
     ground_truth_lines,
     number,
@@ -715,25 +715,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="ocr-inference against Tesseract 5 on the same pages of ../shared/eval."
     )
-    parser.add_argument(
-        "--eval-dir",
-        type=Path,
-        default=DEFAULT_EVAL_DIR,
-        help=f"evaluation data directory (default: {DEFAULT_EVAL_DIR})",
-    )
-    parser.add_argument(
-        "--sets",
-        default=",".join(DEFAULT_LIMITS),
-        help=f"comma-separated sets (default: {','.join(DEFAULT_LIMITS)})",
-    )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="images per set (default: "
-        + ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
-        + ")",
-    )
+    add_page_set_arguments(parser)
     parser.add_argument(
         "--profile",
         action="append",
