@@ -34,6 +34,7 @@ from common import (
     find_cli,
     ground_truth_lines,
     number,
+    page_sets,
     percent,
     predicted_lines,
     read_truth,
@@ -153,24 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the process exit status."""
     args = parse_args(argv)
     eval_dir: Path = args.eval_dir
-    if not eval_dir.is_dir():
-        print(
-            f"error: evaluation directory {eval_dir} not found; "
-            "pass --eval-dir pointing at the shared eval data",
-            file=sys.stderr,
-        )
-        return 2
-    names = [name.strip() for name in args.sets.split(",") if name.strip()]
-    unknown = [name for name in names if not (eval_dir / name).is_dir()]
-    if unknown:
-        available = sorted(p.name for p in eval_dir.iterdir() if p.is_dir())
-        print(
-            f"error: no set {', '.join(unknown)} in {eval_dir}; available: {', '.join(available)}",
-            file=sys.stderr,
-        )
-        return 2
-    if args.limit is not None and args.limit < 1:
-        print("error: --limit must be at least 1", file=sys.stderr)
+    names = page_sets(args)
+    if names is None:
         return 2
 
     cli = find_cli()

@@ -125,3 +125,29 @@ def add_page_set_arguments(parser: argparse.ArgumentParser) -> None:
         + ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
         + ")",
     )
+
+
+def page_sets(args: argparse.Namespace) -> list[str] | None:
+    """The set names that ``--eval-dir``, ``--sets`` and ``--limit`` ask for, or None after
+    printing why they cannot be read (no such directory or set, a limit below 1)."""
+    eval_dir: Path = args.eval_dir
+    if not eval_dir.is_dir():
+        print(
+            f"error: evaluation directory {eval_dir} not found; "
+            "pass --eval-dir pointing at the shared eval data",
+            file=sys.stderr,
+        )
+        return None
+    names = [name.strip() for name in args.sets.split(",") if name.strip()]
+    unknown = [name for name in names if not (eval_dir / name).is_dir()]
+    if unknown:
+        available = sorted(p.name for p in eval_dir.iterdir() if p.is_dir())
+        print(
+            f"error: no set {', '.join(unknown)} in {eval_dir}; available: {', '.join(available)}",
+            file=sys.stderr,
+        )
+        return None
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return None
+    return names

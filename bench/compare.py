@@ -61,6 +61,7 @@ from common import (
     find_cli,
     ground_truth_lines,
     number,
+    page_sets,
     percent,
     predicted_lines,
     read_truth,
@@ -781,20 +782,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.setup:
         return 0 if ensure_tesseract(install=True) else 1
     eval_dir: Path = args.eval_dir
-    if not eval_dir.is_dir():
-        print(f"error: evaluation directory {eval_dir} not found; pass --eval-dir", file=sys.stderr)
-        return 2
-    names = [name.strip() for name in args.sets.split(",") if name.strip()]
-    unknown = [name for name in names if not (eval_dir / name).is_dir()]
-    if unknown:
-        available = sorted(p.name for p in eval_dir.iterdir() if p.is_dir())
-        print(
-            f"error: no set {', '.join(unknown)} in {eval_dir}; available: {', '.join(available)}",
-            file=sys.stderr,
-        )
-        return 2
-    if args.limit is not None and args.limit < 1:
-        print("error: --limit must be at least 1", file=sys.stderr)
+    names = page_sets(args)
+    if names is None:
         return 2
     extra_env = parse_environment(args.pipeline_env)
     if extra_env is None:
