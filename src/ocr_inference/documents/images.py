@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ocr_inference.documents.page import Limits, Page, check_page_size
+from ocr_inference.documents.page import Limits, Page, check_page_size, selected
 from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
 
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, EOFError)
@@ -51,8 +51,11 @@ def check_image(image: Image.Image, limits: Limits) -> int:
     return count
 
 
-def iter_image_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
-    """Check every frame, then return the frame count and a lazy decoder."""
+def iter_image_pages(
+    data: bytes, limits: Limits, *, select: range | None = None
+) -> tuple[int, Iterator[Page]]:
+    """Check every frame, then return the frame count and a lazy decoder of the frames
+    whose 0-based index is in ``select`` (all by default)."""
     image = _open(data, limits)
     try:
         count = check_image(image, limits)
@@ -62,7 +65,7 @@ def iter_image_pages(data: bytes, limits: Limits) -> tuple[int, Iterator[Page]]:
 
     def decode() -> Iterator[Page]:
         with image:
-            for index in range(count):
+            for index in selected(select, count):
                 yield _decode_frame(image, index)
 
     return count, decode()

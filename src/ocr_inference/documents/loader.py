@@ -14,11 +14,18 @@ from ocr_inference.errors import EmptyFile, UnsupportedType
 
 @dataclass
 class Document:
-    """A validated document: its type, page count and a one-shot page iterator."""
+    """A validated document: its type, page count and a one-shot iterator over the pages
+    asked for (all, unless ``open_document`` was given ``select``)."""
 
     type: DocumentType
     page_count: int
     pages: Iterator[Page]
+
+    def close(self) -> None:
+        """Release the decoder of pages not iterated over."""
+        close = getattr(self.pages, "close", None)
+        if close is not None:
+            close()
 
 
 def detect_type(data: bytes) -> DocumentType:
@@ -34,11 +41,17 @@ def detect_type(data: bytes) -> DocumentType:
 
 
 def open_document(
-    data: bytes, limits: Limits | None = None, *, text_layer: bool = False
+    data: bytes,
+    limits: Limits | None = None,
+    *,
+    text_layer: bool = False,
+    select: range | None = None,
 ) -> Document:
     """Validate a document completely and return it ready to be decoded page by page.
 
     With ``text_layer``, PDF pages also carry their text layer (``Page.text_layer``).
+    With ``select`` (0-based page indexes, step 1), only those pages are decoded; the
+    whole document is validated all the same and ``page_count`` counts every page.
 
     Raises:
         InputError: a subclass naming why the document cannot be processed.
@@ -46,7 +59,7 @@ def open_document(
     limits = limits or Limits()
     kind = detect_type(data)
     if kind is DocumentType.PDF:
-        count, pages = iter_pdf_pages(data, limits, text_layer=text_layer)
+        count, pages = iter_pdf_pages(data, limits, text_layer=text_layer, select=select)
     else:
-        count, pages = iter_image_pages(data, limits)
+        count, pages = iter_image_pages(data, limits, select=select)
     return Document(kind, count, pages)

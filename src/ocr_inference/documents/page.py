@@ -20,6 +20,12 @@ class Limits:
     dpi: int = 300
 
 
+def selected(select: range | None, count: int) -> range:
+    """The 0-based page indexes of ``select`` that a document of ``count`` pages has."""
+    every = range(count)
+    return every if select is None else every[select.start : select.stop]
+
+
 def check_page_size(
     limits: Limits, number: int, width: int, height: int, *, rendered_at: int | None = None
 ) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ocr_inference.documents.page import Limits, Page, check_page_size
+from ocr_inference.documents.page import Limits, Page, check_page_size, selected
 from ocr_inference.documents.text_layer import TextLayer, read_text_layer
 from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages
 
@@ -53,10 +53,11 @@ def check_pdf(pdf: pdfium.PdfDocument, limits: Limits) -> list[tuple[int, int]]:
 
 
 def iter_pdf_pages(
-    data: bytes, limits: Limits, *, text_layer: bool = False
+    data: bytes, limits: Limits, *, text_layer: bool = False, select: range | None = None
 ) -> tuple[int, Iterator[Page]]:
-    """Check the whole PDF, then return its page count and a lazy page renderer; with
-    ``text_layer``, each page also carries what its text layer holds."""
+    """Check the whole PDF, then return its page count and a lazy page renderer of the
+    pages whose 0-based index is in ``select`` (all by default); with ``text_layer``, each
+    page also carries what its text layer holds."""
     pdf = open_pdf(data)
     try:
         count = len(check_pdf(pdf, limits))
@@ -66,7 +67,7 @@ def iter_pdf_pages(
 
     def render() -> Iterator[Page]:
         try:
-            for index in range(count):
+            for index in selected(select, count):
                 image, layer = _render(pdf, index, limits.dpi, text_layer)
                 yield Page(index + 1, image, float(limits.dpi), layer)
         finally:

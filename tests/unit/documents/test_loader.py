@@ -129,3 +129,24 @@ def test_exif_orientation_is_applied() -> None:
     Image.new("RGB", (300, 100), "white").save(buffer, "JPEG", exif=exif)
     (page,) = open_document(buffer.getvalue()).pages
     assert (page.width, page.height) == (100, 300)
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+def test_a_range_of_pages_is_decoded_and_the_whole_document_counted(fmt: str) -> None:
+    images = [text_image([f"page {i}"], size=(300 + 10 * i, 200)) for i in range(5)]
+    document = open_document(multipage(images, fmt), select=range(1, 3))
+    assert document.page_count == 5
+    assert [p.number for p in document.pages] == [2, 3]
+
+
+def test_a_range_past_the_end_yields_only_the_pages_there_are() -> None:
+    images = [text_image(["page"], size=(300, 200))] * 3
+    document = open_document(multipage(images, "TIFF"), select=range(2, 10))
+    assert [p.number for p in document.pages] == [3]
+
+
+def test_an_unread_document_can_be_closed() -> None:
+    images = [text_image(["page"], size=(300, 200))] * 2
+    document = open_document(multipage(images, "PDF"))
+    document.close()
+    assert list(document.pages) == []
