@@ -29,6 +29,52 @@ def text_image(
     return image
 
 
+def document_page(seed: int = 0) -> Image.Image:
+    """An A4 page at 150 DPI that layout analysis splits into a title, paragraphs and a
+    ruled 5 x 4 table; ``seed`` varies the words and the figures."""
+    image = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(image)
+    title, body = ImageFont.load_default(size=56), ImageFont.load_default(size=28)
+    draw.text((120, 120), f"Quarterly report {seed}", font=title, fill="black")
+    words = [
+        "the",
+        "committee",
+        "reviewed",
+        "the",
+        "budget",
+        "and",
+        "approved",
+        "the",
+        "plan",
+        "for",
+        "the",
+        "next",
+        "year",
+    ]
+
+    def paragraph(top: int, rows: int, step: int) -> None:
+        for row in range(rows):
+            line = " ".join(words[(row * step + seed + k) % len(words)] for k in range(9))
+            draw.text((120, top + row * 44), line.capitalize(), font=body, fill="black")
+
+    paragraph(260, 8, 1)
+    top, rows, cols, cell_w, cell_h = 720, 5, 4, 240, 60
+    for r in range(rows + 1):
+        draw.line([(140, top + r * cell_h), (140 + cols * cell_w, top + r * cell_h)], "black", 2)
+    for c in range(cols + 1):
+        draw.line([(140 + c * cell_w, top), (140 + c * cell_w, top + rows * cell_h)], "black", 2)
+    for r in range(rows):
+        for c in range(cols):
+            text = (
+                ("Item", "Units", "Price", "Total")[c]
+                if r == 0
+                else str((r * 7 + c * 3 + seed) * 11)
+            )
+            draw.text((160 + c * cell_w, top + 14 + r * cell_h), text, font=body, fill="black")
+    paragraph(1120, 6, 2)
+    return image
+
+
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)

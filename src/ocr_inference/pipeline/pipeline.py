@@ -13,6 +13,7 @@ from ocr_inference.documents import Page
 from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
+from ocr_inference.pipeline.assembly import ResultBuilder
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
 from ocr_inference.pipeline.geometry import (
@@ -23,7 +24,6 @@ from ocr_inference.pipeline.geometry import (
     turn_upright,
 )
 from ocr_inference.pipeline.layout import LayoutDetector
-from ocr_inference.pipeline.markdown import to_markdown
 from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid, to_html
@@ -112,31 +112,18 @@ class Pipeline:
     ) -> DocumentResult:
         """OCR every page; ``on_page(done, total)`` is called after each one."""
         start = time.perf_counter()
-        detections: list[Detection] = []
-        layout: list[Block] = []
-        tables: list[Table] = []
-        infos: list[PageInfo] = []
+        builder = ResultBuilder()
         for done, page in enumerate(pages, start=1):
             outcome = self.run_page(page)
-            offset = len(layout)
-            layout.extend(outcome.blocks)
-            for detection in outcome.detections:
-                if detection.block is not None:
-                    detection.block += offset
-            for table in outcome.tables:
-                table.block += offset
-            tables.extend(outcome.tables)
-            detections.extend(outcome.detections)
-            infos.append(
-                PageInfo(
-                    page_number=page.number,
-                    width=page.width,
-                    height=page.height,
-                    dpi=page.dpi,
-                    rotation=outcome.rotation,
-                    source=outcome.source,
-                )
+            info = PageInfo(
+                page_number=page.number,
+                width=page.width,
+                height=page.height,
+                dpi=page.dpi,
+                rotation=outcome.rotation,
+                source=outcome.source,
             )
+            builder.add(info, outcome.detections, outcome.blocks, outcome.tables)
             if on_page is not None:
                 on_page(done, page_count or done)
         meta = ResultMeta(
@@ -145,14 +132,7 @@ class Pipeline:
             seconds=round(time.perf_counter() - start, 3),
             device=self.device,
         )
-        return DocumentResult(
-            detections=detections,
-            pages=infos,
-            meta=meta,
-            layout=layout,
-            tables=tables,
-            markdown=to_markdown(detections, layout, infos, tables),
-        )
+        return builder.build(meta)
 
     def run_page(self, page: Page) -> PageOutcome:
         """Text lines and layout blocks of one page in reading order, boxes in the page's
