@@ -54,7 +54,12 @@ class Settings(BaseSettings):
     max_attempts: PositiveInt = Field(
         3, description="Deliveries of a task before a worker crash becomes FAILURE."
     )
-    task_time_limit_s: PositiveInt = Field(3600, description="Hard time limit of one task.")
+    pages_per_task: PositiveInt = Field(
+        4, description="Longer documents are split into page ranges of this size, one task each."
+    )
+    task_time_limit_s: PositiveInt = Field(
+        300, description="Hard time limit of one task (a document or one of its page ranges)."
+    )
     result_ttl_s: PositiveInt = Field(86400, description="How long results and uploads live.")
     device: Device = Field("auto", description="Where models run: auto, cpu or cuda.")
     intra_op_threads: int = Field(
@@ -109,8 +114,11 @@ class Settings(BaseSettings):
 
     @property
     def visibility_timeout_s(self) -> int:
-        """Redis redelivers an unacknowledged task after this; it must outlast the task."""
-        return self.task_time_limit_s + 300
+        """Redis redelivers an unacknowledged task after this; it must outlast the task.
+
+        It is also how long a task whose worker machine vanished waits to run again.
+        """
+        return self.task_time_limit_s + 60
 
     @property
     def blob_ttl_s(self) -> int:

@@ -126,3 +126,14 @@ ERROR_CODES: dict[str, str] = {
     "cancelled": "The task was revoked before it finished.",
     "internal_error": "An unexpected error; the worker log has the details.",
 }
+
+
+def error_from_code(code: str, message: str) -> OCRError:
+    """The exception of the class whose ``code`` is ``code`` (an ``OCRError`` if none)."""
+    pending: list[type[OCRError]] = [OCRError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls(message)
+        pending.extend(cls.__subclasses__())
+    return OCRError(message)

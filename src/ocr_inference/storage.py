@@ -6,6 +6,12 @@ Keys (all under ``ocr:``):
                           is what makes an id known, so unknown or expired ids answer 404.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
+- ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
+- ``ocr:failed:{id}``    set when a page range of a split document fails, so that its
+                          other ranges are skipped.
+- ``ocr:running``         sorted set of documents being processed, scored by the time after
+                          which an entry no longer counts (a worker that died mid-document
+                          leaves one behind; each page done pushes it back).
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 """
 
@@ -22,7 +28,12 @@ PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
 _PRIORITY_SEP = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
-_UNACKED = "unacked"
+
+
+@dataclass(frozen=True)
+class PageProgress:
+    done: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,12 @@ class TaskStore:
 
     def forget(self, task_id: str) -> None:
         """Remove every trace of a submission (used when it could not be queued)."""
-        self.client.delete(*(self._key(kind, task_id) for kind in ("task", "blob", "attempts")))
+        self.client.delete(
+            *(
+                self._key(kind, task_id)
+                for kind in ("task", "blob", "attempts", "progress", "failed")
+            )
+        )
 
     def exists(self, task_id: str) -> bool:
         return bool(self.client.exists(self._key("task", task_id)))
@@ -69,11 +85,49 @@ class TaskStore:
         return data if isinstance(data, bytes) else None
 
     def finish(self, task_id: str) -> None:
-        """Once a task has ended, its record and blob live exactly as long as its result."""
+        """Once a task has ended, its record and blob live exactly as long as its result;
+        the document no longer counts as running."""
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)
+            pipe.delete(self._key("progress", task_id), self._key("failed", task_id))
+            pipe.zrem(self._running, task_id)
             pipe.execute()
+
+    @property
+    def _running(self) -> str:
+        return f"{PREFIX}:running"
+
+    def start_document(self, task_id: str, pages: int, *, stale_after_s: int) -> None:
+        """Count ``task_id`` as running, with ``pages`` pages and none done yet."""
+        key = self._key("progress", task_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"done": 0, "total": pages})
+            pipe.expire(key, self.blob_ttl_s)
+            pipe.zadd(self._running, {task_id: time.time() + stale_after_s})
+            pipe.execute()
+
+    def page_done(self, task_id: str, *, stale_after_s: int) -> PageProgress:
+        """Count one more page of ``task_id`` done, from any worker, and return the total."""
+        key = self._key("progress", task_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, "done", 1)
+            pipe.hget(key, "total")
+            pipe.zadd(self._running, {task_id: time.time() + stale_after_s}, xx=True)
+            done, total, _ = pipe.execute()
+        return PageProgress(int(done), int(total or 0))
+
+    def mark_failed(self, task_id: str) -> None:
+        self.client.set(self._key("failed", task_id), 1, ex=self.blob_ttl_s)
+
+    def failed(self, task_id: str) -> bool:
+        return bool(self.client.exists(self._key("failed", task_id)))
+
+    def progress(self, task_id: str) -> PageProgress | None:
+        done, total = self.client.hmget(self._key("progress", task_id), ["done", "total"])
+        if done is None or total is None:
+            return None
+        return PageProgress(int(done), int(total))
 
     def count_attempt(self, task_id: str) -> int:
         """Count one more delivery of ``task_id`` and return the total so far."""
@@ -89,12 +143,18 @@ class TaskStore:
         return int(value) if value else 0
 
     def pending(self, queue: str) -> int:
-        """Documents queued or being processed: the queue lists plus unacknowledged ones."""
+        """Documents waiting in ``queue`` plus documents being processed.
+
+        A document split into page ranges counts once, however many of its ranges wait or
+        run; an entry left by a worker that died counts until it goes stale.
+        """
+        now = time.time()
         with self.client.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(self._running, "-inf", now)
             for step in _PRIORITY_STEPS:
                 pipe.llen(queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}")
-            pipe.hlen(_UNACKED)
-            counts = pipe.execute()
+            pipe.zcard(self._running)
+            _, *counts = pipe.execute()
         return int(sum(counts))
 
     def heartbeat(self, worker: str, *, models_loaded: bool, ttl_s: int) -> None:

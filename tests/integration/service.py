@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 MAX_UPLOAD_MB = 4
 MAX_PAGES = 20
@@ -59,6 +60,9 @@ class Service:
     def pool_children(self) -> list[int]:
         path = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
         return [int(pid) for pid in path.read_text().split()]
+
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url, decode_responses=True)
 
 
 def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

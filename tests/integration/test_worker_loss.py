@@ -1,10 +1,13 @@
-"""A worker process killed mid-task: the task is delivered again, and a document that kills
-every worker ends as FAILURE ``worker_lost`` after OCR_MAX_ATTEMPTS deliveries."""
+"""A worker process killed mid-task: the page range it was processing is delivered again
+and the document still ends SUCCESS with every page once; a page range that kills every
+worker process ends its document as FAILURE ``worker_lost`` after OCR_MAX_ATTEMPTS
+deliveries."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -13,40 +16,62 @@ from integration.service import MAX_ATTEMPTS, Service
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-PAGES = 12
+PAGES = 12  # three page ranges of OCR_PAGES_PER_TASK=4
 
 
 def long_document() -> bytes:
     return multipage([text_image(PAGE_LINES[i % 3]) for i in range(PAGES)], "TIFF")
 
 
-def kill_running_child(service: Service, task_id: str) -> None:
-    service.wait_for(task_id, {"STARTED"})
+def range_deliveries(service: Service, document_id: str) -> int:
+    """Most deliveries of any one page-range task of any document so far."""
+    client = service.redis()
+    keys = [k for k in client.scan_iter("ocr:attempts:*") if not k.endswith(document_id)]
+    return max((int(v) for v in client.mget(keys) if v), default=0) if keys else 0
+
+
+def kill_during_delivery(service: Service, document_id: str, delivery: int) -> None:
+    """Kill the pool process while a page range runs for the ``delivery``-th time, and
+    wait for its replacement."""
+    deadline = time.monotonic() + 60
+    while range_deliveries(service, document_id) < delivery:
+        assert time.monotonic() < deadline, f"no page range was delivered {delivery} times"
+        time.sleep(0.02)
     (child,) = service.pool_children()
     os.kill(child, signal.SIGKILL)
-    service.wait_for(task_id, {"PENDING", "FAILURE"})
+    while service.pool_children() in ([], [child]):
+        assert time.monotonic() < deadline, "the worker started no new pool process"
+        time.sleep(0.05)
 
 
-def test_task_survives_a_killed_worker_process(service: Service) -> None:
+@pytest.fixture(autouse=True)
+def _forget_earlier_deliveries(service: Service) -> None:
+    client = service.redis()
+    for key in client.scan_iter("ocr:attempts:*"):
+        client.delete(key)
+
+
+def test_document_survives_a_killed_worker_process(service: Service) -> None:
     task_id = service.submit(long_document())
-    kill_running_child(service, task_id)
+    kill_during_delivery(service, task_id, 1)
     body = service.wait(task_id)
     assert body["status"] == "SUCCESS", body
-    assert len(body["result"]["pages"]) == PAGES
-    assert [d["page_number"] for d in body["result"]["detections"]] == sorted(
-        d["page_number"] for d in body["result"]["detections"]
-    )
+    assert [p["page_number"] for p in body["result"]["pages"]] == list(range(1, PAGES + 1))
+    for page in range(1, PAGES + 1):
+        lines = [d["text"] for d in body["result"]["detections"] if d["page_number"] == page]
+        assert lines == PAGE_LINES[(page - 1) % 3], page
+    assert range_deliveries(service, task_id) == 2
 
 
 def test_poison_document_fails_after_max_attempts(service: Service) -> None:
     task_id = service.submit(long_document())
-    kills = 0
-    while service.status(task_id)["status"] != "FAILURE":
-        assert kills < MAX_ATTEMPTS, "the task was delivered more than OCR_MAX_ATTEMPTS times"
-        kill_running_child(service, task_id)
-        kills += 1
-    body = service.status(task_id)
-    assert kills == MAX_ATTEMPTS
+    for delivery in range(1, MAX_ATTEMPTS + 1):
+        assert service.status(task_id)["status"] == "STARTED"
+        kill_during_delivery(service, task_id, delivery)
+    body = service.wait(task_id)
+    assert body["status"] == "FAILURE", body
     assert body["result"]["code"] == "worker_lost"
+    assert range_deliveries(service, task_id) == MAX_ATTEMPTS
+    assert service.status(task_id)["pending_tasks"] == 0  # no longer counted as running
     after = service.wait(service.submit(multipage([text_image(PAGE_LINES[1])], "TIFF")))
     assert after["status"] == "SUCCESS"

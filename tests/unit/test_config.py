@@ -10,7 +10,7 @@ def test_defaults_match_the_documented_contract() -> None:
     settings = Settings()
     assert settings.redis_url == "redis://localhost:6379/0"
     assert (settings.dpi, settings.max_upload_mb, settings.max_pages) == (300, 100, 500)
-    assert (settings.max_attempts, settings.task_time_limit_s) == (3, 3600)
+    assert (settings.max_attempts, settings.task_time_limit_s) == (3, 300)
     assert settings.result_ttl_s == 86400
 
 

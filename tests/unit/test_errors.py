@@ -36,3 +36,14 @@ def test_errors_rebuild_from_their_args_as_celery_does(cls: type[errors.OCRError
         original.code,
         original.http_status,
     )
+
+
+@pytest.mark.parametrize("cls", [c for c in all_error_classes() if not c.__subclasses__()])
+def test_an_error_is_rebuilt_from_its_code(cls: type[errors.OCRError]) -> None:
+    rebuilt = errors.error_from_code(cls.code, "why")
+    assert type(rebuilt) is cls and rebuilt.message == "why"
+
+
+def test_an_unknown_code_is_a_plain_ocr_error() -> None:
+    rebuilt = errors.error_from_code("no_such_code", "why")
+    assert type(rebuilt) is errors.OCRError and rebuilt.code == "internal_error"

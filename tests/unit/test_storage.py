@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import redis
 
-from ocr_inference.storage import TaskStore
+from ocr_inference.storage import PageProgress, TaskStore
 
 
 def store(url: str, ttl: int = 100) -> TaskStore:
@@ -28,12 +28,27 @@ def test_attempts_count_up(redis_url: str) -> None:
     assert tasks.attempts("t") == 3 and tasks.attempts("other") == 0
 
 
-def test_pending_counts_every_priority_list_and_unacked(redis_url: str) -> None:
+def test_pending_counts_queued_and_running_documents(redis_url: str) -> None:
     tasks = store(redis_url)
     tasks.client.rpush("ocr", "a", "b")
     tasks.client.rpush("ocr\x06\x166", "c")
-    tasks.client.hset("unacked", "tag", "d")
+    tasks.client.rpush("ocr.pages", "page range of a running document")
+    tasks.start_document("d", 8, stale_after_s=60)
+    tasks.start_document("stale", 8, stale_after_s=-1)
     assert tasks.pending("ocr") == 4
+    tasks.finish("d")
+    assert tasks.pending("ocr") == 3
+
+
+def test_progress_counts_pages_from_every_worker(redis_url: str) -> None:
+    tasks = store(redis_url)
+    assert tasks.progress("d") is None
+    tasks.start_document("d", 3, stale_after_s=60)
+    assert tasks.progress("d") == PageProgress(0, 3)
+    assert [tasks.page_done("d", stale_after_s=60).done for _ in range(3)] == [1, 2, 3]
+    assert tasks.progress("d") == PageProgress(3, 3)
+    tasks.finish("d")
+    assert tasks.progress("d") is None and tasks.pending("ocr") == 0
 
 
 def test_worker_heartbeats_expire(redis_url: str) -> None:

@@ -6,11 +6,12 @@ from typing import Any
 
 from billiard.exceptions import WorkerLostError
 from celery import Celery, states
-from celery.exceptions import TimeLimitExceeded
+from celery.exceptions import ChordError, TimeLimitExceeded
 from celery.result import AsyncResult
 
 from ocr_inference.errors import OCRError
 from ocr_inference.schemas import DocumentResult, ErrorResult, Progress, TaskState, TaskStatus
+from ocr_inference.storage import PageProgress
 
 _STATE_MAP: dict[str, TaskState] = {
     states.PENDING: "PENDING",
@@ -23,6 +24,20 @@ _STATE_MAP: dict[str, TaskState] = {
 }
 
 
+_TIMEOUT = ErrorResult(error="Processing exceeded the task time limit.", code="timeout")
+
+
+def _page_range_error(detail: str) -> ErrorResult:
+    if "TimeLimitExceeded" in detail:
+        return _TIMEOUT
+    if "WorkerLostError" in detail:
+        return ErrorResult(
+            error="Worker processes died repeatedly while processing this document.",
+            code="worker_lost",
+        )
+    return ErrorResult(error="Processing a range of pages failed.", code="internal_error")
+
+
 def error_result(exc: BaseException | Any) -> ErrorResult:
     """The public error for whatever exception Celery stored for a failed task."""
     if isinstance(exc, OCRError):
@@ -32,12 +47,17 @@ def error_result(exc: BaseException | Any) -> ErrorResult:
             error="Worker processes died repeatedly while processing this document.",
             code="worker_lost",
         )
+    if isinstance(exc, ChordError):  # a page range of a split document failed in Celery
+        return _page_range_error(str(exc))
     if isinstance(exc, TimeLimitExceeded):
-        return ErrorResult(error="Processing exceeded the task time limit.", code="timeout")
+        return _TIMEOUT
     return ErrorResult(error=f"Processing failed ({type(exc).__name__}).", code="internal_error")
 
 
-def read_status(celery: Celery, task_id: str, pending_tasks: int) -> TaskStatus:
+def read_status(
+    celery: Celery, task_id: str, pending_tasks: int, pages: PageProgress | None = None
+) -> TaskStatus:
+    """The public status of ``task_id``; ``pages`` is its progress, counted by workers."""
     result: AsyncResult[Any] = AsyncResult(task_id, app=celery)
     raw_state = str(result.state)
     state = _STATE_MAP.get(raw_state, "STARTED")
@@ -49,8 +69,8 @@ def read_status(celery: Celery, task_id: str, pending_tasks: int) -> TaskStatus:
         payload = DocumentResult.model_validate(result.result)
     elif state == "FAILURE":
         payload = error_result(result.result)
-    elif state == "STARTED" and isinstance(result.info, dict) and "pages_done" in result.info:
-        progress = Progress.model_validate(result.info)
+    elif state == "STARTED" and pages is not None:
+        progress = Progress(pages_done=pages.done, pages_total=pages.total)
     return TaskStatus(
         task_id=task_id,
         status=state,

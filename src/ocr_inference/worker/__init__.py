@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["app", "process_document"]
+__all__ = ["app", "document_failed", "merge_pages", "process_document", "process_pages"]
 
 
 def __getattr__(name: str) -> Any:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from celery import Celery
+from kombu import Queue
 
 from ocr_inference.config import Settings
 
-QUEUE = "ocr"
+QUEUE = "ocr"  # documents; its length is what the API reports as queued
+PAGES_QUEUE = "ocr.pages"  # page ranges of split documents, and their merges
 PROCESS_TASK = "ocr_inference.process_document"
+PAGES_TASK = "ocr_inference.process_pages"
+MERGE_TASK = "ocr_inference.merge_pages"
+FAILED_TASK = "ocr_inference.document_failed"
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -21,6 +26,8 @@ def create_celery_app(settings: Settings) -> Celery:
     app = Celery("ocr_inference", broker=settings.redis_url, backend=settings.redis_url)
     app.conf.update(
         task_default_queue=QUEUE,
+        # a worker started without -Q reads both; page ranges are listed first
+        task_queues=(Queue(PAGES_QUEUE), Queue(QUEUE)),
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -13,23 +13,50 @@ from ocr_inference.config import get_settings
 from ocr_inference.errors import OCRError
 from ocr_inference.logs import configure_logging
 from ocr_inference.worker import tasks
-from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE, create_celery_app
+from ocr_inference.worker.celery_app import (
+    FAILED_TASK,
+    MERGE_TASK,
+    PAGES_TASK,
+    PROCESS_TASK,
+    QUEUE,
+    create_celery_app,
+)
 from ocr_inference.worker.runtime import current_runtime, get_runtime
 
 _settings = get_settings()
 app = create_celery_app(_settings)
 
 
+# A task whose worker process died is delivered again at once, at most max_attempts times
+# in all; refused documents are expected outcomes, logged without a traceback.
+_RETRIES = _settings.max_attempts - 1
+_EXPECTED = (OCRError,)
+
+
 @app.task(
-    bind=True,
-    name=PROCESS_TASK,
-    max_retries=_settings.max_attempts - 1,
-    default_retry_delay=0,
-    throws=(OCRError,),  # refused documents are expected outcomes: logged without a traceback
+    bind=True, name=PROCESS_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED
 )
 def process_document(self: Task[Any, Any]) -> dict[str, Any]:
-    """OCR the document stored under this task's id."""
+    """OCR the document stored under this task's id, or split it into page ranges."""
     return tasks.process_document(self)
+
+
+@app.task(bind=True, name=PAGES_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED)
+def process_pages(self: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
+    """OCR pages ``first`` to ``stop - 1`` (0-based) of a split document."""
+    return tasks.process_pages(self, document_id, first, stop)
+
+
+@app.task(name=MERGE_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED)
+def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -> dict[str, Any]:
+    """Join the page ranges of a split document; its result is the document's."""
+    return tasks.merge_pages(parts, document_id, started)
+
+
+@app.task(name=FAILED_TASK)
+def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
+    """Errback of a split document's merge, which Celery calls if a page range failed."""
+    tasks.document_failed(str(request.id))
 
 
 def _current_task_id() -> str | None:
@@ -66,4 +93,11 @@ def _stop(**_: Any) -> None:
         runtime.stop()
 
 
-__all__ = ["QUEUE", "app", "process_document"]
+__all__ = [
+    "QUEUE",
+    "app",
+    "document_failed",
+    "merge_pages",
+    "process_document",
+    "process_pages",
+]

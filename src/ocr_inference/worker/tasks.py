@@ -1,43 +1,153 @@
-"""Celery tasks: fetch the upload, run the pipeline, hand back the result. No OCR logic here."""
+"""Bodies of the Celery tasks: fetch the upload, run the pipeline, hand back the result.
+No OCR logic here.
+
+A document of at most ``OCR_PAGES_PER_TASK`` pages is processed by its own task. A longer
+one is split: its task replaces itself with a chord of page-range tasks, which any worker
+process on any machine may run, and a merge task that inherits the document's task id, so
+the result appears under the id the client holds. Each task is thus bounded by a few
+pages, which is what lets the time limit and the broker's visibility timeout be short.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, chord, group
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
 from ocr_inference.documents import open_document
-from ocr_inference.errors import OCRError, TaskTimeout, UploadMissing, WorkerLost
-from ocr_inference.worker.runtime import get_runtime
+from ocr_inference.documents.loader import Document
+from ocr_inference.errors import (
+    OCRError,
+    TaskTimeout,
+    UploadMissing,
+    WorkerLost,
+    error_from_code,
+)
+from ocr_inference.pipeline.assembly import merge_results
+from ocr_inference.schemas import DocumentResult
+from ocr_inference.worker.celery_app import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK
+from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
 log = logging.getLogger("ocr_inference.worker")
 
 
 def process_document(task: Task[Any, Any]) -> dict[str, Any]:
-    """Body of the ``process_document`` task, bound to the running Celery task."""
+    """Body of the ``process_document`` task: the whole document, or its split."""
     runtime = get_runtime()
     task_id = str(task.request.id)
-    attempt = runtime.store.count_attempt(task_id)
+    split = False
     try:
-        if attempt > runtime.settings.max_attempts:
-            # Reached when the worker's main process died mid-task and Redis redelivered it.
-            raise WorkerLost(
-                f"Worker processes died {attempt - 1} times while processing this document."
+        with _reported(runtime):
+            _check_attempts(runtime, task_id)
+            document = _open(runtime, task_id)
+            runtime.store.start_document(
+                task_id, document.page_count, stale_after_s=runtime.settings.visibility_timeout_s
             )
-        data = runtime.store.load_blob(task_id)
-        if data is None:
-            raise UploadMissing("The uploaded file is no longer stored; submit it again.")
-        text_layer = runtime.settings.pipeline.text_layer != "never"
-        document = open_document(data, runtime.limits, text_layer=text_layer)
-        del data
-        log.info("processing", extra={"pages": document.page_count, "attempt": attempt})
+            per_task = runtime.settings.pages_per_task
+            if document.page_count > per_task:
+                document.close()
+                split = True
+                log.info("split", extra={"pages": document.page_count, "per_task": per_task})
+                return task.replace(_split(task, document.page_count, per_task))
+            result = _run(runtime, task_id, document)
+    finally:
+        if not split:
+            runtime.store.finish(task_id)
+    _log_done(result)
+    return result.model_dump(mode="json")
 
-        def progress(done: int, total: int) -> None:
-            task.update_state(state="STARTED", meta={"pages_done": done, "pages_total": total})
 
-        result = runtime.pipeline.run(document.pages, document.page_count, progress)
+def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
+    """Body of a page-range task: pages ``first`` to ``stop - 1`` (0-based) of a document.
+
+    A refusal is returned, not raised, so that the merge can report it with its code; once
+    one range has failed, the ranges not yet started are skipped.
+    """
+    runtime = get_runtime()
+    if runtime.store.failed(document_id):
+        return {"skipped": True}
+    try:
+        with _reported(runtime):
+            _check_attempts(runtime, str(task.request.id))
+            document = _open(runtime, document_id, range(first, stop))
+            return _run(runtime, document_id, document).model_dump(mode="json")
+    except OCRError as exc:
+        runtime.store.mark_failed(document_id)
+        return {"error": exc.message, "code": exc.code}
+
+
+def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -> dict[str, Any]:
+    """Body of the merge task: the page ranges' results, in page order, as one document."""
+    runtime = get_runtime()
+    try:
+        for part in parts:
+            if "code" in part:
+                raise error_from_code(part["code"], part["error"])
+        if any("skipped" in part for part in parts):  # the failure was not recorded
+            raise OCRError("A range of pages was not processed.")
+        result = merge_results(
+            (DocumentResult.model_validate(part) for part in parts), time.time() - started
+        )
+    finally:
+        runtime.store.finish(document_id)
+    _log_done(result)
+    return result.model_dump(mode="json")
+
+
+def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
+    document_id = str(task.request.id)
+    ranges = [(first, min(first + per_task, pages)) for first in range(0, pages, per_task)]
+    header = group(
+        task.app.signature(PAGES_TASK, args=(document_id, first, stop), queue=PAGES_QUEUE)
+        for first, stop in ranges
+    )
+    merge = task.app.signature(MERGE_TASK, args=(document_id, time.time()), queue=PAGES_QUEUE)
+    merge.on_error(task.app.signature(FAILED_TASK))
+    return chord(header, merge)
+
+
+def document_failed(document_id: str) -> None:
+    """A split document failed outside the merge (a page range's task failed in Celery):
+    it no longer counts as running, and its upload expires with its result."""
+    get_runtime().store.finish(document_id)
+
+
+def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:
+    attempt = runtime.store.count_attempt(task_id)
+    if attempt > runtime.settings.max_attempts:
+        # Reached when a worker process died mid-task and the task was delivered again.
+        raise WorkerLost(
+            f"Worker processes died {attempt - 1} times while processing this document."
+        )
+
+
+def _open(runtime: WorkerRuntime, document_id: str, select: range | None = None) -> Document:
+    data = runtime.store.load_blob(document_id)
+    if data is None:
+        raise UploadMissing("The uploaded file is no longer stored; submit it again.")
+    text_layer = runtime.settings.pipeline.text_layer != "never"
+    return open_document(data, runtime.limits, text_layer=text_layer, select=select)
+
+
+def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> DocumentResult:
+    stale_after_s = runtime.settings.visibility_timeout_s
+
+    def page_done(_done: int, _total: int) -> None:
+        runtime.store.page_done(document_id, stale_after_s=stale_after_s)
+
+    return runtime.pipeline.run(document.pages, document.page_count, page_done)
+
+
+@contextmanager
+def _reported(runtime: WorkerRuntime) -> Iterator[None]:
+    """Turn whatever stops a task into an ``OCRError`` with a stable code, logged once."""
+    try:
+        yield
     except SoftTimeLimitExceeded as exc:
         raise TaskTimeout(
             f"Processing took longer than {runtime.settings.task_time_limit_s} s."
@@ -45,14 +155,16 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     except OCRError as exc:
         log.info("document refused", extra={"code": exc.code, "reason": exc.message})
         raise
+    except Ignore:  # how Task.replace ends the task it replaces
+        raise
     except Exception as exc:
         log.exception("unexpected error")
         raise OCRError(
             f"Internal error while processing the document ({type(exc).__name__})."
         ) from exc
-    finally:
-        # the record and upload now live exactly as long as the result
-        runtime.store.finish(task_id)
+
+
+def _log_done(result: DocumentResult) -> None:
     log.info(
         "done",
         extra={
@@ -61,4 +173,3 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
             "seconds": result.meta.seconds,
         },
     )
-    return result.model_dump(mode="json")

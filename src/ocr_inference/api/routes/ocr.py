@@ -71,4 +71,5 @@ def results(task_id: str, services: ServicesDep) -> TaskStatus:
     """Status of a task and, once it has ended, its result or error."""
     if not services.store.exists(task_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
-    return read_status(services.celery, task_id, services.store.pending(QUEUE))
+    store = services.store
+    return read_status(services.celery, task_id, store.pending(QUEUE), store.progress(task_id))
