@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(
         0, ge=0, description="ONNX Runtime threads per model; 0 lets it choose."
     )
+    cpu_mem_arena: bool = Field(
+        True, description="ONNX Runtime's CPU memory arena: faster, but memory stays at peak."
+    )
     worker_concurrency: PositiveInt = Field(1, description="Worker processes per worker.")
     data_dir: Path = Field(Path("./data"), description="Embedded server's AOF and dump.")
     host: str = Field("127.0.0.1", description="API bind address.")
@@ -92,7 +95,11 @@ class Settings(BaseSettings):
         return locate(self.pipeline_config)
 
     def engine_config(self) -> EngineConfig:
-        return EngineConfig(device=self.device, intra_op_threads=self.intra_op_threads)
+        return EngineConfig(
+            device=self.device,
+            intra_op_threads=self.intra_op_threads,
+            cpu_mem_arena=self.cpu_mem_arena,
+        )
 
     def limits(self) -> Limits:
         return Limits(max_pixels=self.max_pixels, max_pages=self.max_pages, dpi=self.dpi)

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline.engine import CUDA, EngineConfig, available_providers, resolve_device
+from ocr_inference.pipeline import models
+from ocr_inference.pipeline.engine import (
+    CUDA,
+    EngineConfig,
+    available_providers,
+    create_session,
+    resolve_device,
+)
 
 
 def test_cpu_is_always_available() -> None:
@@ -19,3 +26,10 @@ def test_auto_picks_cuda_only_when_present() -> None:
 def test_cuda_requested_without_cuda_fails_loudly() -> None:
     with pytest.raises(ConfigurationError, match="CUDAExecutionProvider"):
         resolve_device(EngineConfig(device="cuda"))
+
+
+@pytest.mark.parametrize("arena", [True, False])
+def test_sessions_follow_the_memory_arena_setting(arena: bool) -> None:
+    model = models.resolve(models.TEXT_RECOGNITION)
+    session = create_session(model.path, EngineConfig(device="cpu", cpu_mem_arena=arena))
+    assert session.get_session_options().enable_cpu_mem_arena is arena
