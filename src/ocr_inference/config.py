@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         100_000_000, description="Largest page (width x height) rendered or decoded."
     )
     max_pages: PositiveInt = Field(500, description="Most pages in one document.")
+    max_queued: PositiveInt = Field(
+        1000, description="Documents waiting or running beyond which uploads get 503."
+    )
+    max_stored_mb: PositiveInt = Field(
+        2048, description="Upload bytes not yet processed beyond which uploads get 503, in MiB."
+    )
     max_attempts: PositiveInt = Field(
         3, description="Deliveries of a task before a worker crash becomes FAILURE."
     )

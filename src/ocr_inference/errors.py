@@ -15,6 +15,7 @@ OCRError                       code               HTTP
 │   ├── TaskTimeout            timeout            504
 │   └── UploadMissing          upload_missing     410
 ├── ServiceUnavailable         unavailable        503
+│   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
     └── ModelError             model_error        500
 ```
@@ -100,6 +101,14 @@ class UploadMissing(TaskError):
 class ServiceUnavailable(OCRError):
     code = "unavailable"
     http_status = 503
+    retry_after_s = 5
+
+
+class ServiceBusy(ServiceUnavailable):
+    """More documents or upload bytes wait than the service is configured to hold."""
+
+    code = "busy"
+    retry_after_s = 30
 
 
 class ConfigurationError(OCRError):

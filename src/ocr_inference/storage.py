@@ -12,6 +12,8 @@ Keys (all under ``ocr:``):
 - ``ocr:running``         sorted set of documents being processed, scored by the time after
                           which an entry no longer counts (a worker that died mid-document
                           leaves one behind; each page done pushes it back).
+- ``ocr:held_bytes``      bytes of uploads not yet processed (the ``held`` field of each
+                          ``ocr:task:{id}``, released once when the task ends).
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 """
 
@@ -28,6 +30,16 @@ PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
 _PRIORITY_SEP = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
+
+
+_RELEASE = """
+local held = redis.call('HGET', KEYS[1], 'held')
+if held then
+  redis.call('HDEL', KEYS[1], 'held')
+  redis.call('DECRBY', KEYS[2], held)
+end
+return held
+"""
 
 
 @dataclass(frozen=True)
@@ -60,16 +72,32 @@ class TaskStore:
             "filename": filename,
             "type": doc_type,
             "size": str(len(data)),
+            "held": str(len(data)),
             "submitted_at": f"{time.time():.3f}",
         }
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self._key("blob", task_id), data, ex=self.blob_ttl_s)
             pipe.hset(self._key("task", task_id), mapping=record)
             pipe.expire(self._key("task", task_id), self.blob_ttl_s)
+            pipe.incrby(self._held, len(data))
             pipe.execute()
+
+    @property
+    def _held(self) -> str:
+        return f"{PREFIX}:held_bytes"
+
+    def held_bytes(self) -> int:
+        """Bytes of uploads whose tasks have not ended yet."""
+        value = self.client.get(self._held)
+        return max(int(value), 0) if value else 0
+
+    def _release(self, task_id: str) -> None:
+        """Take a task's upload out of ``held_bytes``, once however often it is called."""
+        self.client.eval(_RELEASE, 2, self._key("task", task_id), self._held)
 
     def forget(self, task_id: str) -> None:
         """Remove every trace of a submission (used when it could not be queued)."""
+        self._release(task_id)
         self.client.delete(
             *(
                 self._key(kind, task_id)
@@ -87,6 +115,7 @@ class TaskStore:
     def finish(self, task_id: str) -> None:
         """Once a task has ended, its record and blob live exactly as long as its result;
         the document no longer counts as running."""
+        self._release(task_id)
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)

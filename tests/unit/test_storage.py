@@ -59,3 +59,15 @@ def test_worker_heartbeats_expire(redis_url: str) -> None:
     assert (tasks.workers().alive, tasks.workers().models_loaded) == (2, True)
     tasks.forget_worker("w2")
     assert (tasks.workers().alive, tasks.workers().models_loaded) == (1, False)
+
+
+def test_held_bytes_count_uploads_until_their_task_ends_once(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("a", b"x" * 100, filename="a.pdf", doc_type="pdf")
+    tasks.create("b", b"x" * 30, filename="b.pdf", doc_type="pdf")
+    assert tasks.held_bytes() == 130
+    tasks.finish("a")
+    tasks.finish("a")  # a split document's merge and its errback may both end it
+    assert tasks.held_bytes() == 30
+    tasks.forget("b")
+    assert tasks.held_bytes() == 0

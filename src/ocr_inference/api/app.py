@@ -60,7 +60,8 @@ def _problem(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OCRError)
     async def ocr_error(_: Request, exc: OCRError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if exc.http_status == 503 else None
+        retry_after = getattr(exc, "retry_after_s", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
         return _problem(exc.http_status, exc.message, exc.code, headers)
 
     @app.exception_handler(HTTPException)

@@ -126,3 +126,24 @@ def test_redis_down_means_503_with_retry_after() -> None:
         status, body = submit(down, encode(text_image(["x"]), "PNG"))
         assert (status, body["code"]) == (503, "unavailable")
         assert down.get(f"/api/v1/ocr/results/{uuid.uuid4()}").status_code == 503
+
+
+def test_uploads_beyond_the_queue_limit_get_503_with_retry_after(redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url, max_queued=2)
+    with TestClient(create_app(settings)) as client:
+        page = encode(text_image(["x"]), "PNG")
+        assert [submit(client, page)[0] for _ in range(2)] == [202, 202]
+        response = client.post("/api/v1/ocr/process", files={"file": ("p.png", page)})
+        assert response.status_code == 503
+        assert response.json()["code"] == "busy" and "2 documents" in response.json()["detail"]
+        assert response.headers["Retry-After"] == "30"
+
+
+def test_uploads_beyond_the_stored_bytes_limit_get_503(redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url, max_stored_mb=1)
+    half = b"%PDF-1.7\n" + b"0" * (600 * 1024)
+    with TestClient(create_app(settings)) as client:
+        assert submit(client, half)[0] == 202
+        status, body = submit(client, half)
+        assert (status, body["code"]) == (503, "busy")
+        assert "1 MiB" in str(body["detail"])

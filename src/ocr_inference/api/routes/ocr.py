@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
 
 from ocr_inference.api.deps import ServicesDep
+from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
 from ocr_inference.documents import detect_type
-from ocr_inference.errors import ServiceUnavailable, UploadTooLarge
+from ocr_inference.errors import ServiceBusy, ServiceUnavailable, UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
 
@@ -38,6 +39,18 @@ def _safe_name(name: str | None) -> str:
     return re.sub(r"[\x00-\x1f]", "", base)[:255] or "upload"
 
 
+def _admit(services: Services, size: int) -> None:
+    """Refuse an upload while too many documents or bytes wait (503 with Retry-After)."""
+    settings, store = services.settings, services.store
+    if store.pending(QUEUE) >= settings.max_queued:
+        raise ServiceBusy(f"{settings.max_queued} documents are already waiting; try again later.")
+    if store.held_bytes() + size > settings.max_stored_mb * _CHUNK:
+        raise ServiceBusy(
+            f"Uploads waiting to be processed fill the {settings.max_stored_mb} MiB allowed; "
+            "try again later."
+        )
+
+
 @router.post(
     "/process",
     status_code=status.HTTP_202_ACCEPTED,
@@ -51,6 +64,7 @@ def process(
     """Queue a document for OCR; poll the results route with the returned task id."""
     data = _read_limited(file, services.settings.max_upload_bytes)
     doc_type = detect_type(data)
+    _admit(services, len(data))
     task_id = str(uuid.uuid4())
     services.store.create(task_id, data, filename=_safe_name(file.filename), doc_type=doc_type)
     try:
