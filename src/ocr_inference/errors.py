@@ -13,7 +13,8 @@ OCRError                       code               HTTP
 ├── TaskError                                      (only ever a FAILURE result)
 │   ├── WorkerLost             worker_lost        500
 │   ├── TaskTimeout            timeout            504
-│   └── UploadMissing          upload_missing     410
+│   ├── UploadMissing          upload_missing     410
+│   └── TaskCancelled          cancelled          409
 ├── ServiceUnavailable         unavailable        503
 │   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
@@ -98,6 +99,11 @@ class UploadMissing(TaskError):
     http_status = 410
 
 
+class TaskCancelled(TaskError):
+    code = "cancelled"
+    http_status = 409
+
+
 class ServiceUnavailable(OCRError):
     code = "unavailable"
     http_status = 503
@@ -132,7 +138,7 @@ ERROR_CODES: dict[str, str] = {
     "worker_lost": "Worker processes died on this task OCR_MAX_ATTEMPTS times.",
     "timeout": "The task ran past OCR_TASK_TIME_LIMIT_S.",
     "upload_missing": "The stored upload expired or was deleted before processing.",
-    "cancelled": "The task was revoked before it finished.",
+    "cancelled": "The task was cancelled (DELETE) before it finished.",
     "internal_error": "An unexpected error; the worker log has the details.",
 }
 

@@ -7,6 +7,8 @@ Keys (all under ``ocr:``):
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
 - ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
+- ``ocr:cancelled:{id}`` set by a DELETE before the task ended; workers stop at the next
+                          page, and the task reads as cancelled until it expires.
 - ``ocr:failed:{id}``    set when a page range of a split document fails, so that its
                           other ranges are skipped.
 - ``ocr:running``         sorted set of documents being processed, scored by the time after
@@ -32,6 +34,7 @@ _PRIORITY_SEP = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
 
 
+_TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled")
 _RELEASE = """
 local held = redis.call('HGET', KEYS[1], 'held')
 if held then
@@ -96,14 +99,13 @@ class TaskStore:
         self.client.eval(_RELEASE, 2, self._key("task", task_id), self._held)
 
     def forget(self, task_id: str) -> None:
-        """Remove every trace of a submission (used when it could not be queued)."""
+        """Remove every trace of a submission (one that could not be queued, or a finished
+        task deleted by its client); its id then answers 404."""
         self._release(task_id)
-        self.client.delete(
-            *(
-                self._key(kind, task_id)
-                for kind in ("task", "blob", "attempts", "progress", "failed")
-            )
-        )
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(*(self._key(kind, task_id) for kind in _TASK_KEYS))
+            pipe.zrem(self._running, task_id)
+            pipe.execute()
 
     def exists(self, task_id: str) -> bool:
         return bool(self.client.exists(self._key("task", task_id)))
@@ -145,6 +147,20 @@ class TaskStore:
             pipe.zadd(self._running, {task_id: time.time() + stale_after_s}, xx=True)
             done, total, _ = pipe.execute()
         return PageProgress(int(done), int(total or 0))
+
+    def cancel(self, task_id: str) -> None:
+        """Mark an unfinished task cancelled and drop its upload and progress; the record
+        stays, as long as a result would, so the id keeps answering."""
+        self._release(task_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(self._key("cancelled", task_id), 1, ex=self.result_ttl_s)
+            pipe.expire(self._key("task", task_id), self.result_ttl_s)
+            pipe.delete(self._key("blob", task_id), self._key("progress", task_id))
+            pipe.zrem(self._running, task_id)
+            pipe.execute()
+
+    def cancelled(self, task_id: str) -> bool:
+        return bool(self.client.exists(self._key("cancelled", task_id)))
 
     def mark_failed(self, task_id: str) -> None:
         self.client.set(self._key("failed", task_id), 1, ex=self.blob_ttl_s)

@@ -71,3 +71,16 @@ def test_held_bytes_count_uploads_until_their_task_ends_once(redis_url: str) -> 
     assert tasks.held_bytes() == 30
     tasks.forget("b")
     assert tasks.held_bytes() == 0
+
+
+def test_a_cancelled_task_keeps_its_record_but_not_its_upload(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("c", b"x" * 50, filename="c.pdf", doc_type="pdf")
+    tasks.start_document("c", 4, stale_after_s=60)
+    tasks.cancel("c")
+    assert tasks.cancelled("c") and tasks.exists("c")
+    assert tasks.load_blob("c") is None and tasks.progress("c") is None
+    assert tasks.held_bytes() == 0 and tasks.pending("ocr") == 0
+    assert not tasks.cancelled("other")
+    tasks.forget("c")
+    assert not tasks.exists("c") and not tasks.cancelled("c")

@@ -54,17 +54,30 @@ def error_result(exc: BaseException | Any) -> ErrorResult:
     return ErrorResult(error=f"Processing failed ({type(exc).__name__}).", code="internal_error")
 
 
+_CANCELLED = ErrorResult(error="The task was cancelled.", code="cancelled")
+
+
 def read_status(
-    celery: Celery, task_id: str, pending_tasks: int, pages: PageProgress | None = None
+    celery: Celery,
+    task_id: str,
+    pending_tasks: int,
+    pages: PageProgress | None = None,
+    *,
+    cancelled: bool = False,
 ) -> TaskStatus:
-    """The public status of ``task_id``; ``pages`` is its progress, counted by workers."""
+    """The public status of ``task_id``; ``pages`` is its progress, counted by workers, and
+    ``cancelled`` whether a client cancelled it before it ended."""
+    if cancelled:
+        return TaskStatus(
+            task_id=task_id, status="FAILURE", result=_CANCELLED, pending_tasks=pending_tasks
+        )
     result: AsyncResult[Any] = AsyncResult(task_id, app=celery)
     raw_state = str(result.state)
     state = _STATE_MAP.get(raw_state, "STARTED")
     payload: DocumentResult | ErrorResult | None = None
     progress: Progress | None = None
     if raw_state == states.REVOKED:
-        payload = ErrorResult(error="The task was cancelled.", code="cancelled")
+        payload = _CANCELLED
     elif state == "SUCCESS":
         payload = DocumentResult.model_validate(result.result)
     elif state == "FAILURE":

@@ -23,6 +23,7 @@ from ocr_inference.documents import open_document
 from ocr_inference.documents.loader import Document
 from ocr_inference.errors import (
     OCRError,
+    TaskCancelled,
     TaskTimeout,
     UploadMissing,
     WorkerLost,
@@ -43,6 +44,7 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     split = False
     try:
         with _reported(runtime):
+            _check_cancelled(runtime, task_id)
             _check_attempts(runtime, task_id)
             document = _open(runtime, task_id)
             runtime.store.start_document(
@@ -73,6 +75,7 @@ def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int)
         return {"skipped": True}
     try:
         with _reported(runtime):
+            _check_cancelled(runtime, document_id)
             _check_attempts(runtime, str(task.request.id))
             document = _open(runtime, document_id, range(first, stop))
             return _run(runtime, document_id, document).model_dump(mode="json")
@@ -126,6 +129,11 @@ def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:
         )
 
 
+def _check_cancelled(runtime: WorkerRuntime, document_id: str) -> None:
+    if runtime.store.cancelled(document_id):
+        raise TaskCancelled("The task was cancelled.")
+
+
 def _open(runtime: WorkerRuntime, document_id: str, select: range | None = None) -> Document:
     data = runtime.store.load_blob(document_id)
     if data is None:
@@ -136,9 +144,11 @@ def _open(runtime: WorkerRuntime, document_id: str, select: range | None = None)
 
 def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> DocumentResult:
     stale_after_s = runtime.settings.visibility_timeout_s
+    log.info("processing", extra={"document": document_id, "pages": document.page_count})
 
     def page_done(_done: int, _total: int) -> None:
         runtime.store.page_done(document_id, stale_after_s=stale_after_s)
+        _check_cancelled(runtime, document_id)
 
     return runtime.pipeline.run(document.pages, document.page_count, page_done)
 

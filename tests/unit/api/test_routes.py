@@ -147,3 +147,15 @@ def test_uploads_beyond_the_stored_bytes_limit_get_503(redis_url: str) -> None:
         status, body = submit(client, half)
         assert (status, body["code"]) == (503, "busy")
         assert "1 MiB" in str(body["detail"])
+
+
+def test_deleting_a_queued_task_cancels_it(client: TestClient) -> None:
+    task_id = submit(client, encode(text_image(["x"]), "PNG"))[1]["task_id"]
+    assert client.delete(f"/api/v1/ocr/results/{task_id}").status_code == 204
+    body = client.get(f"/api/v1/ocr/results/{task_id}").json()
+    assert body["status"] == "FAILURE" and body["result"]["code"] == "cancelled"
+
+
+def test_deleting_an_unknown_task_is_404(client: TestClient) -> None:
+    response = client.delete(f"/api/v1/ocr/results/{uuid.uuid4()}")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")

@@ -6,6 +6,8 @@ import re
 import uuid
 from typing import Annotated, Any
 
+from celery import states
+from celery.result import AsyncResult
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
 
 from ocr_inference.api.deps import ServicesDep
@@ -86,4 +88,30 @@ def results(task_id: str, services: ServicesDep) -> TaskStatus:
     if not services.store.exists(task_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
     store = services.store
-    return read_status(services.celery, task_id, store.pending(QUEUE), store.progress(task_id))
+    return read_status(
+        services.celery,
+        task_id,
+        store.pending(QUEUE),
+        store.progress(task_id),
+        cancelled=store.cancelled(task_id),
+    )
+
+
+@router.delete(
+    "/results/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": Problem}, 503: {"model": Problem}},
+)
+def delete(task_id: str, services: ServicesDep) -> None:
+    """Cancel a task that has not ended (it stops before its next page and then reads as
+    FAILURE ``cancelled``), or delete a finished one's result (its id then answers 404).
+    Either way its upload is deleted."""
+    store = services.store
+    if not store.exists(task_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
+    result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
+    if result.state in states.READY_STATES:
+        result.forget()
+        store.forget(task_id)
+    else:
+        store.cancel(task_id)
