@@ -41,11 +41,14 @@ integration: install-dev
 test: lint typecheck  ## lint, types and the whole test suite
 	$(RUN) pytest
 
-bench: install-dev  ## accuracy, speed, tables and the Tesseract comparison on ../shared/eval; tables and comparison go to docs/benchmarks.md
+bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split documents and load on ../shared/eval, into docs/benchmarks.md
 	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
 	$(RUN) python bench/compare.py --profile default --profile text-accurate \
 		--profile text-mixed --profile text-fast --with-rapidocr \
 		--write-docs docs/benchmarks.md --chart docs/benchmark-speed-vs-cer.png
+	$(RUN) python bench/text_layer.py --ocr-limit 3 --write-docs docs/benchmarks.md
+	$(RUN) python bench/split.py --pages 20 --write-docs docs/benchmarks.md
+	$(RUN) python bench/load.py --pages 200 --clients 50 --write-docs docs/benchmarks.md
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

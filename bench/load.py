@@ -10,8 +10,9 @@ Redis-compatible server, one worker, the API) unless ``--url`` names one, and le
 It reports pages/min through API and queue, submit latency (p50, p99), poll latency, and
 every error. The API, the worker and this load generator share the machine's cores.
 
-Pages are the JPG/PNG pages of ``../shared/eval`` (sroie, funsd, docbank), cycled to
-``--pages``. The pipeline is the one the environment configures (``OCR_PIPELINE_CONFIG``).
+Pages are the JPG/PNG pages of ``../shared/eval`` (sroie receipts and funsd forms, in
+turn), cycled to ``--pages``. The pipeline is the one the environment configures
+(``OCR_PIPELINE_CONFIG``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from common import DEFAULT_EVAL_DIR, IMAGE_SUFFIXES, number, write_section
 from service import running_service
 
 START, END = "<!-- load:start -->", "<!-- load:end -->"
-SETS = ("sroie", "funsd", "docbank")
+SETS = ("sroie", "funsd")
 
 
 @dataclass
@@ -47,13 +48,18 @@ class LoadRun:
 
 
 def pick_pages(eval_dir: Path, count: int) -> list[Path]:
-    found = sorted(
-        path
+    """``count`` pages, taken from each set in turn."""
+    per_set = [
+        sorted(p for p in (eval_dir / name).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         for name in SETS
         if (eval_dir / name).is_dir()
-        for path in (eval_dir / name).iterdir()
-        if path.suffix.lower() in IMAGE_SUFFIXES
-    )
+    ]
+    found = [
+        pages[i % len(pages)]
+        for i in range(max(map(len, per_set), default=0))
+        for pages in per_set
+        if pages
+    ]
     if not found:
         sys.exit(f"error: no page images under {eval_dir}/{{{','.join(SETS)}}}; pass --eval-dir")
     return [found[i % len(found)] for i in range(count)]

@@ -32,6 +32,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -44,7 +45,14 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from common import DEFAULT_EVAL_DIR, ground_truth_lines, number, percent, read_truth
+from common import (
+    DEFAULT_EVAL_DIR,
+    ground_truth_lines,
+    number,
+    percent,
+    read_truth,
+    write_section,
+)
 from ocr_inference.config import Settings
 from ocr_inference.documents import Limits, open_document
 from ocr_inference.documents.text_layer import page_to_pixels
@@ -259,6 +267,36 @@ def report(title: str, rows: list[dict[str, Any]]) -> None:
     print()
 
 
+START, END = "<!-- text-layer:start -->", "<!-- text-layer:end -->"
+
+
+def markdown(results: list[dict[str, Any]], command: str, stages: str) -> str:
+    """The figures as a Markdown section for ``docs/benchmarks.md``."""
+    lines = [
+        START,
+        f"Measured {dt.date.today().isoformat()} with `{command}` ({stages}; model loading "
+        "and one warm-up page per set and path excluded):",
+        "",
+        "| set | path | pages | BoW F1 | pages/min | pages from the text layer |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        rows = result["rows"]
+        for row in rows:
+            lines.append(
+                f"| {result['set']} | {row['path']} | {row['pages']} | "
+                f"{percent(row['bow_f1'])} % | {number(row['pages_per_minute'], 1)} | "
+                f"{row['from_text_layer']} |"
+            )
+        ocr, layer = rows[-1]["pages_per_minute"], rows[-2]["pages_per_minute"]
+        if ocr and layer:
+            lines.append(
+                f"| {result['set']} | **text layer / OCR, same pages** | | | "
+                f"**{layer / ocr:.0f} ×** | |"
+            )
+    return "\n".join([*lines, END])
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
@@ -268,6 +306,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dpi", type=int, default=300)
     parser.add_argument("--layout", action="store_true", help="layout and tables on")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-docs", type=Path, help="Markdown file to put the section in")
     return parser.parse_args()
 
 
@@ -301,6 +340,8 @@ def main() -> int:
             report(f"{name}: {len(items)} pages at {args.dpi} dpi", rows)
     command = "python bench/text_layer.py " + " ".join(sys.argv[1:])
     stage_names = "every stage of the pipeline file" if args.layout else "text only"
+    if args.write_docs:
+        write_section(args.write_docs, START, END, markdown(results, command.strip(), stage_names))
     if args.json:
         print(json.dumps({"command": command.strip(), "results": results}, indent=2))
     else:

@@ -163,6 +163,7 @@ def worker(
             choice.resolve(key)
     except ModelError as exc:
         raise _fail(exc.message) from None
+    os.nice(settings.worker_nice)  # inherited by the pool processes
     celery_app.worker_main(
         [
             "worker",

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     cpu_mem_arena: bool = Field(
         True, description="ONNX Runtime's CPU memory arena: faster, but memory stays at peak."
     )
+    worker_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Scheduling niceness of worker processes, so an API on the same cores "
+        "stays responsive while they use every core.",
+    )
     worker_concurrency: PositiveInt = Field(1, description="Worker processes per worker.")
     data_dir: Path = Field(Path("./data"), description="Embedded server's AOF and dump.")
     host: str = Field("127.0.0.1", description="API bind address.")
