@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from ocr_inference.processes import stop_all
 from ocr_inference.redis_server import EmbeddedRedis
 
 
@@ -57,13 +58,7 @@ def running_service(
             _wait_ready(base_url, redis.url, concurrency, [worker, api], work_dir)
             yield base_url
         finally:
-            for process in (api, worker):
-                process.terminate()
-            for process in (api, worker):
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all([api, worker])
             for handle in logs.values():
                 handle.close()
 

@@ -183,6 +183,7 @@ def up() -> None:
 
     Stops all of them on Ctrl-C.
     """
+    from ocr_inference.processes import stop_all
     from ocr_inference.redis_server import EmbeddedRedis
 
     settings = get_settings()
@@ -212,14 +213,7 @@ def up() -> None:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_all(children)
         if server is not None:
             server.stop()
     failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from integration.service import (
     start_process,
     wait_ready,
 )
+from ocr_inference.processes import stop_all
 from ocr_inference.redis_server import EmbeddedRedis
 from support import free_port
 
@@ -41,10 +41,4 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             wait_ready(base_url, [worker, api], log_dir)
             yield Service(base_url, redis.url, worker, log_dir)
         finally:
-            for process in (api, worker):
-                process.terminate()
-            for process in (api, worker):
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all([api, worker])
