@@ -155,7 +155,6 @@ def worker(
     """Run a Celery worker that processes queued documents."""
     from ocr_inference.errors import ModelError
     from ocr_inference.worker import app as celery_app
-    from ocr_inference.worker.celery_app import PAGES_QUEUE, QUEUE
 
     settings = get_settings()
     try:  # a missing or corrupted model stops the worker here, not in every pool process
@@ -170,7 +169,6 @@ def worker(
             f"--loglevel={settings.log_level}",
             f"--concurrency={concurrency or settings.worker_concurrency}",
             f"--pool={pool}",
-            f"--queues={PAGES_QUEUE},{QUEUE}",
             "--without-gossip",
             "--without-mingle",
         ]
