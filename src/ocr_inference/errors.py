@@ -143,12 +143,20 @@ ERROR_CODES: dict[str, str] = {
 }
 
 
-def error_from_code(code: str, message: str) -> OCRError:
-    """The exception of the class whose ``code`` is ``code`` (an ``OCRError`` if none)."""
+def error_classes() -> list[type[OCRError]]:
+    """``OCRError`` and every class below it, parents before their subclasses."""
+    found: list[type[OCRError]] = []
     pending: list[type[OCRError]] = [OCRError]
     while pending:
         cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_from_code(code: str, message: str) -> OCRError:
+    """The exception of the class whose ``code`` is ``code`` (an ``OCRError`` if none)."""
+    for cls in error_classes():
         if cls.code == code:
             return cls(message)
-        pending.extend(cls.__subclasses__())
     return OCRError(message)
