@@ -25,16 +25,16 @@ _STATE_MAP: dict[str, TaskState] = {
 
 
 _TIMEOUT = ErrorResult(error="Processing exceeded the task time limit.", code="timeout")
+_WORKER_LOST = ErrorResult(
+    error="Worker processes died repeatedly while processing this document.", code="worker_lost"
+)
 
 
 def _page_range_error(detail: str) -> ErrorResult:
     if "TimeLimitExceeded" in detail:
         return _TIMEOUT
     if "WorkerLostError" in detail:
-        return ErrorResult(
-            error="Worker processes died repeatedly while processing this document.",
-            code="worker_lost",
-        )
+        return _WORKER_LOST
     return ErrorResult(error="Processing a range of pages failed.", code="internal_error")
 
 
@@ -43,10 +43,7 @@ def error_result(exc: BaseException | Any) -> ErrorResult:
     if isinstance(exc, OCRError):
         return ErrorResult(error=exc.message, code=exc.code)
     if isinstance(exc, WorkerLostError):
-        return ErrorResult(
-            error="Worker processes died repeatedly while processing this document.",
-            code="worker_lost",
-        )
+        return _WORKER_LOST
     if isinstance(exc, ChordError):  # a page range of a split document failed in Celery
         return _page_range_error(str(exc))
     if isinstance(exc, TimeLimitExceeded):

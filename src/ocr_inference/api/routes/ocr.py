@@ -16,6 +16,7 @@ from ocr_inference.api.task_status import read_status
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import ServiceBusy, ServiceUnavailable, UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
+from ocr_inference.storage import TaskStore
 from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
 
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"])
@@ -39,6 +40,13 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
 def _safe_name(name: str | None) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     return re.sub(r"[\x00-\x1f]", "", base)[:255] or "upload"
+
+
+def _known(services: Services, task_id: str) -> TaskStore:
+    """The store, once ``task_id`` is known to it; 404 for an unknown or expired id."""
+    if not services.store.exists(task_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
+    return services.store
 
 
 def _admit(services: Services, size: int) -> None:
@@ -85,9 +93,7 @@ def process(
 )
 def results(task_id: str, services: ServicesDep) -> TaskStatus:
     """Status of a task and, once it has ended, its result or error."""
-    if not services.store.exists(task_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
-    store = services.store
+    store = _known(services, task_id)
     return read_status(
         services.celery,
         task_id,
@@ -106,9 +112,7 @@ def delete(task_id: str, services: ServicesDep) -> None:
     """Cancel a task that has not ended (it stops before its next page and then reads as
     FAILURE ``cancelled``), or delete a finished one's result (its id then answers 404).
     Either way its upload is deleted."""
-    store = services.store
-    if not store.exists(task_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
+    store = _known(services, task_id)
     result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
     if result.state in states.READY_STATES:
         result.forget()
