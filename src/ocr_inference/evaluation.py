@@ -124,11 +124,7 @@ def cer(reference: str, hypothesis: str) -> float:
         1.0 when the hypothesis is much longer. For an empty reference: 0.0 if the
         hypothesis is empty too, else 1.0.
     """
-    from rapidfuzz.distance import Levenshtein
-
-    if not reference:
-        return 0.0 if not hypothesis else 1.0
-    return Levenshtein.distance(reference, hypothesis) / len(reference)
+    return _edit_rate(reference, hypothesis)
 
 
 def wer(reference: str, hypothesis: str) -> float:
@@ -142,13 +138,16 @@ def wer(reference: str, hypothesis: str) -> float:
         Word edits per reference word. For a reference without words: 0.0 if the
         hypothesis has none either, else 1.0.
     """
+    return _edit_rate(reference.split(), hypothesis.split())
+
+
+def _edit_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
+    """Levenshtein distance per reference item (characters of a string, or words)."""
     from rapidfuzz.distance import Levenshtein
 
-    reference_words = reference.split()
-    hypothesis_words = hypothesis.split()
-    if not reference_words:
-        return 0.0 if not hypothesis_words else 1.0
-    return Levenshtein.distance(reference_words, hypothesis_words) / len(reference_words)
+    if not reference:
+        return 0.0 if not hypothesis else 1.0
+    return Levenshtein.distance(reference, hypothesis) / len(reference)
 
 
 def bag_of_words_f1(reference: str, hypothesis: str) -> float:
