@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 RUN := $(UV) run --frozen --extra $(EXTRA)
 
-.PHONY: install install-dev up test lint typecheck unit integration bench clean
+.PHONY: install install-dev up test lint typecheck unit integration reliability bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,8 +38,12 @@ unit: install-dev
 integration: install-dev
 	$(RUN) pytest -m integration
 
-test: lint typecheck  ## lint, types and the whole test suite
-	$(RUN) pytest
+test: lint typecheck  ## lint, types and every test not marked slow
+	$(RUN) pytest -m "not slow"
+
+reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz run, and docs/reliability.md
+	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -m "slow or fuzz"
+	$(RUN) python bench/reliability.py --write-docs docs/reliability.md
 
 bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split documents and load on ../shared/eval, into docs/benchmarks.md
 	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from ocr_inference.redis_server import EmbeddedRedis
 from support import EVAL_DIR, free_port
+
+# `make test` runs a bounded number of examples; `make reliability` selects the fuzz profile
+# (HYPOTHESIS_PROFILE=fuzz) for a longer search.
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

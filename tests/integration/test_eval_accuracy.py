@@ -12,7 +12,7 @@ import pytest
 from integration.service import Service
 from ocr_inference.evaluation import page_scores
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 PAGES_PER_SET = 5
 # mean CER on the first 5 pages of each set, measured: sroie 4.9 %, funsd 8.7 %

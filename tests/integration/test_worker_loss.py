@@ -14,7 +14,7 @@ import pytest
 from factories import PAGE_LINES, multipage, text_image
 from integration.service import MAX_ATTEMPTS, Service
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 PAGES = 12  # three page ranges of OCR_PAGES_PER_TASK=4
 
