@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -13,3 +14,42 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+_HELP = re.compile(rf"# HELP ({_NAME}) (?:[^\\\n]|\\[\\n])*")
+_TYPE = re.compile(rf"# TYPE ({_NAME}) (counter|gauge|histogram|summary|untyped)")
+_SAMPLE = re.compile(rf"({_NAME})(?:\{{({_LABEL}(?:,{_LABEL})*)\}})? (\S+)")
+_LABEL_PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def parse_metrics(text: str) -> dict[str, dict[Labels, float]]:
+    """Samples of a Prometheus text exposition (0.0.4) by name, then by sorted labels.
+
+    Fails on any line outside the format, and on a sample whose ``# TYPE`` did not come
+    before it.
+    """
+    assert text.endswith("\n"), "the exposition must end with a newline"
+    samples: dict[str, dict[Labels, float]] = {}
+    for line in text.splitlines():
+        if _HELP.fullmatch(line):
+            continue
+        if typed := _TYPE.fullmatch(line):
+            assert typed[1] not in samples, f"second # TYPE for {typed[1]}"
+            samples[typed[1]] = {}
+            continue
+        sample = _SAMPLE.fullmatch(line)
+        assert sample, f"not in the exposition format: {line!r}"
+        name, labels, value = sample[1], sample[2] or "", sample[3]
+        assert name in samples, f"{name} has no # TYPE line before its samples"
+        pairs = tuple(
+            sorted(
+                (label, re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], raw))
+                for label, raw in _LABEL_PAIR.findall(labels)
+            )
+        )
+        samples[name][pairs] = float(value)
+    return samples

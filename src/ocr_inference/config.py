@@ -10,17 +10,28 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, PositiveInt, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from ocr_inference.auth import read_keys_file, split_keys
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig, locate
@@ -86,11 +97,23 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="API keys, comma-separated. With any key here or in api_keys_file, "
+        "every /api/ route needs an X-API-Key header holding one; with none, the API is open.",
+    )
+    api_keys_file: Path | None = Field(
+        None, description="File of API keys, one a line; blank lines and # comments ignored."
+    )
+    metrics_require_key: bool = Field(
+        False, description="/metrics needs a valid X-API-Key too (it is public otherwise)."
+    )
     pipeline_config: str | None = Field(
         None,
         description="Pipeline YAML file, or a shipped profile's name; unset: PP-StructureV3.",
     )
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    _file_keys: list[SecretStr] = PrivateAttr(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -122,6 +145,24 @@ class Settings(BaseSettings):
         if self.task_time_limit_s < 10:
             raise ValueError("OCR_TASK_TIME_LIMIT_S must be at least 10 seconds")
         return self
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_api_keys(cls, value: Any) -> Any:
+        return split_keys(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _read_api_keys_file(self) -> Settings:
+        """Read the keys file now, so that an unreadable one stops start-up
+        (``ConfigurationError`` naming the file)."""
+        if self.api_keys_file is not None:
+            self._file_keys = [SecretStr(key) for key in read_keys_file(self.api_keys_file)]
+        return self
+
+    @property
+    def all_api_keys(self) -> list[SecretStr]:
+        """The keys of ``api_keys`` and of ``api_keys_file``; empty: the API is open."""
+        return [*self.api_keys, *self._file_keys]
 
     @property
     def max_upload_bytes(self) -> int:

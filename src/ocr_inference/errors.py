@@ -15,6 +15,7 @@ OCRError                       code               HTTP
 │   ├── TaskTimeout            timeout            504
 │   ├── UploadMissing          upload_missing     410
 │   └── TaskCancelled          cancelled          409
+├── Unauthorized               unauthorized       401  (API keys are on; no valid X-API-Key)
 ├── ServiceUnavailable         unavailable        503
 │   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
@@ -102,6 +103,14 @@ class UploadMissing(TaskError):
 class TaskCancelled(TaskError):
     code = "cancelled"
     http_status = 409
+
+
+class Unauthorized(OCRError):
+    """A request to an endpoint that needs an API key came without a valid one."""
+
+    code = "unauthorized"
+    http_status = 401
+    www_authenticate = 'ApiKey header="X-API-Key"'
 
 
 class ServiceUnavailable(OCRError):

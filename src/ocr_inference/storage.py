@@ -2,8 +2,10 @@
 
 Keys (all under ``ocr:``):
 
-- ``ocr:task:{id}``      hash of the submission (file name, type, size, time); its presence
-                          is what makes an id known, so unknown or expired ids answer 404.
+- ``ocr:task:{id}``      hash of the submission (file name, type, size, time, and ``owner``,
+                          the SHA-256 hex of the API key that created it, when keys are on);
+                          its presence is what makes an id known, so unknown or expired ids
+                          answer 404.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
 - ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
@@ -17,15 +19,20 @@ Keys (all under ``ocr:``):
 - ``ocr:held_bytes``      bytes of uploads not yet processed (the ``held`` field of each
                           ``ocr:task:{id}``, released once when the task ends).
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
+- ``ocr:counters``        hash of counts since the data was created: ``submitted``,
+                          ``succeeded`` and ``failed:{code}`` (each task counted once, when
+                          it ends, by the ``ended`` field of its ``ocr:task:{id}``).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis
+from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 PREFIX = "ocr"
@@ -43,6 +50,14 @@ if held then
 end
 return held
 """
+# a task that ends twice (a split document's merge and its errback) is counted once
+_COUNT_END = """
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HSETNX', KEYS[1], 'ended', ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+end
+"""
+SUCCEEDED = "succeeded"
+_FAILED = "failed:"
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,18 @@ class WorkerReport:
     models_loaded: bool
 
 
+@dataclass(frozen=True)
+class Stats:
+    """What /metrics reports, read from Redis in one round trip."""
+
+    queued: dict[str, int]  # messages waiting in each queue
+    running: int  # documents being processed
+    held_bytes: int
+    submitted: int
+    succeeded: int
+    failed: dict[str, int]  # by error code
+
+
 class TaskStore:
     """Submission records, upload blobs, delivery counts and worker heartbeats."""
 
@@ -69,8 +96,17 @@ class TaskStore:
     def _key(kind: str, name: str) -> str:
         return f"{PREFIX}:{kind}:{name}"
 
-    def create(self, task_id: str, data: bytes, *, filename: str, doc_type: str) -> None:
-        """Record a submission and store its bytes, atomically."""
+    def create(
+        self,
+        task_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        doc_type: str,
+        owner: str | None = None,
+    ) -> None:
+        """Record a submission and store its bytes, atomically; ``owner`` identifies the
+        API key that alone may see the task (None while keys are off)."""
         record: dict[FieldT, EncodableT] = {
             "filename": filename,
             "type": doc_type,
@@ -78,11 +114,14 @@ class TaskStore:
             "held": str(len(data)),
             "submitted_at": f"{time.time():.3f}",
         }
+        if owner is not None:
+            record["owner"] = owner
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self._key("blob", task_id), data, ex=self.blob_ttl_s)
             pipe.hset(self._key("task", task_id), mapping=record)
             pipe.expire(self._key("task", task_id), self.blob_ttl_s)
             pipe.incrby(self._held, len(data))
+            pipe.hincrby(self._counters, "submitted", 1)
             pipe.execute()
 
     @property
@@ -110,14 +149,25 @@ class TaskStore:
     def exists(self, task_id: str) -> bool:
         return bool(self.client.exists(self._key("task", task_id)))
 
+    def visible(self, task_id: str, owner: str | None) -> bool:
+        """Whether ``task_id`` is known and, when ``owner`` is given (keys are on), was
+        created by that owner; a task created while keys were off has none."""
+        if owner is None:
+            return self.exists(task_id)
+        stored = self.client.hget(self._key("task", task_id), "owner")
+        return isinstance(stored, bytes) and stored == owner.encode()
+
     def load_blob(self, task_id: str) -> bytes | None:
         data = self.client.get(self._key("blob", task_id))
         return data if isinstance(data, bytes) else None
 
-    def finish(self, task_id: str) -> None:
+    def finish(self, task_id: str, *, error_code: str | None) -> None:
         """Once a task has ended, its record and blob live exactly as long as its result;
-        the document no longer counts as running."""
+        the document no longer counts as running. It is counted once, as succeeded
+        (``error_code`` None) or failed with ``error_code``."""
         self._release(task_id)
+        outcome = SUCCEEDED if error_code is None else _FAILED + error_code
+        self.client.eval(_COUNT_END, 2, self._key("task", task_id), self._counters, outcome)
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)
@@ -196,11 +246,42 @@ class TaskStore:
         now = time.time()
         with self.client.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(self._running, "-inf", now)
-            for step in _PRIORITY_STEPS:
-                pipe.llen(queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}")
+            _queue_length(pipe, queue)
             pipe.zcard(self._running)
             _, *counts = pipe.execute()
         return int(sum(counts))
+
+    @property
+    def _counters(self) -> str:
+        return f"{PREFIX}:counters"
+
+    def stats(self, queues: Sequence[str]) -> Stats:
+        """Queue lengths, documents running, bytes held and the task counters, as every
+        API process sees them."""
+        steps = len(_PRIORITY_STEPS)
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(self._running, "-inf", time.time())
+            for queue in queues:
+                _queue_length(pipe, queue)
+            pipe.zcard(self._running)
+            pipe.get(self._held)
+            pipe.hgetall(self._counters)
+            _, *replies = pipe.execute()
+        *lengths, running, held, raw_counters = replies
+        counters = {field.decode(): int(value) for field, value in raw_counters.items()}
+        queued = {q: int(sum(lengths[i * steps : (i + 1) * steps])) for i, q in enumerate(queues)}
+        return Stats(
+            queued=queued,
+            running=int(running),
+            held_bytes=max(int(held), 0) if held else 0,
+            submitted=counters.get("submitted", 0),
+            succeeded=counters.get(SUCCEEDED, 0),
+            failed={
+                field.removeprefix(_FAILED): count
+                for field, count in sorted(counters.items())
+                if field.startswith(_FAILED)
+            },
+        )
 
     def heartbeat(self, worker: str, *, models_loaded: bool, ttl_s: int) -> None:
         payload = json.dumps({"models_loaded": models_loaded, "at": time.time()})
@@ -218,6 +299,12 @@ class TaskStore:
             alive += 1
             loaded = loaded or bool(json.loads(raw).get("models_loaded"))
         return WorkerReport(alive, loaded)
+
+
+def _queue_length(pipe: Pipeline, queue: str) -> None:
+    """Queue the commands whose replies, summed, are the messages waiting in ``queue``."""
+    for step in _PRIORITY_STEPS:
+        pipe.llen(queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}")
 
 
 def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:

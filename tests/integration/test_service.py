@@ -14,6 +14,7 @@ import pytest
 
 from factories import PAGE_LINES, encode, multipage, png_with_header_size, text_image
 from integration.service import MAX_PAGES, MAX_UPLOAD_MB, Service
+from support import Labels, parse_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -133,3 +134,22 @@ def test_health_reports_a_ready_worker(service: Service) -> None:
     body = response.json()
     assert body["status"] == "ok" and body["redis"] == "ok"
     assert body["workers"] >= 1 and body["models_loaded"] is True
+
+
+def test_metrics_count_what_the_worker_ended(service: Service) -> None:
+    def scrape() -> dict[str, dict[Labels, float]]:
+        response = httpx.get(f"{service.base_url}/metrics")
+        assert response.status_code == 200
+        return parse_metrics(response.text)
+
+    corrupt = (("code", "corrupt_document"),)
+    before = scrape()
+    bad = service.wait(service.submit(b"%PDF-1.7\n1 0 obj garbage"))
+    good = service.wait(service.submit(encode(text_image(PAGE_LINES[1]), "PNG")))
+    assert (bad["status"], good["status"]) == ("FAILURE", "SUCCESS")
+    after = scrape()
+    submitted = "ocr_tasks_submitted_total"
+    assert after[submitted][()] == before[submitted][()] + 2
+    assert after["ocr_tasks_succeeded_total"][()] >= before["ocr_tasks_succeeded_total"][()] + 1
+    failed = after["ocr_tasks_failed_total"]
+    assert failed[corrupt] == before["ocr_tasks_failed_total"].get(corrupt, 0) + 1

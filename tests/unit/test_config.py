@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from ocr_inference.config import Settings
+from ocr_inference.config import Settings, load_settings
+from ocr_inference.errors import ConfigurationError
 
 
 def test_defaults_match_the_documented_contract() -> None:
@@ -42,3 +45,35 @@ def test_time_limits_nest_inside_the_visibility_timeout() -> None:
     settings = Settings(task_time_limit_s=600)
     assert settings.soft_time_limit_s < settings.task_time_limit_s < settings.visibility_timeout_s
     assert settings.blob_ttl_s > settings.result_ttl_s
+
+
+def test_api_keys_come_from_the_variable_and_the_file_and_are_never_printed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keys_file = tmp_path / "keys"
+    keys_file.write_text("# ops\nfile-key-1\n\nfile-key-2\n", encoding="utf-8")
+    monkeypatch.setenv("OCR_API_KEYS", "env-key-1, env-key-2")
+    monkeypatch.setenv("OCR_API_KEYS_FILE", str(keys_file))
+    monkeypatch.setenv("OCR_METRICS_REQUIRE_KEY", "true")
+    settings = Settings()
+    assert [key.get_secret_value() for key in settings.all_api_keys] == [
+        "env-key-1",
+        "env-key-2",
+        "file-key-1",
+        "file-key-2",
+    ]
+    assert settings.metrics_require_key
+    shown = repr(settings) + str(settings) + str(settings.model_dump(mode="json"))
+    assert "key-1" not in shown and "key-2" not in shown
+
+
+def test_api_keys_are_off_by_default() -> None:
+    settings = Settings()
+    assert settings.all_api_keys == [] and settings.api_keys_file is None
+    assert not settings.metrics_require_key
+
+
+def test_an_unreadable_api_keys_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-keys"
+    with pytest.raises(ConfigurationError, match=str(missing)):
+        load_settings(api_keys_file=missing)

@@ -15,7 +15,7 @@ def test_submission_is_recorded_with_its_blob_and_expiry(redis_url: str) -> None
     assert tasks.exists("t1") and not tasks.exists("t2")
     assert tasks.load_blob("t1") == b"%PDF-data"
     assert 100 < tasks.client.ttl("ocr:blob:t1") <= 200
-    tasks.finish("t1")
+    tasks.finish("t1", error_code=None)
     assert 0 < tasks.client.ttl("ocr:blob:t1") <= 100
     assert 0 < tasks.client.ttl("ocr:task:t1") <= 100
     tasks.forget("t1")
@@ -36,7 +36,7 @@ def test_pending_counts_queued_and_running_documents(redis_url: str) -> None:
     tasks.start_document("d", 8, stale_after_s=60)
     tasks.start_document("stale", 8, stale_after_s=-1)
     assert tasks.pending("ocr") == 4
-    tasks.finish("d")
+    tasks.finish("d", error_code=None)
     assert tasks.pending("ocr") == 3
 
 
@@ -47,7 +47,7 @@ def test_progress_counts_pages_from_every_worker(redis_url: str) -> None:
     assert tasks.progress("d") == PageProgress(0, 3)
     assert [tasks.page_done("d", stale_after_s=60).done for _ in range(3)] == [1, 2, 3]
     assert tasks.progress("d") == PageProgress(3, 3)
-    tasks.finish("d")
+    tasks.finish("d", error_code=None)
     assert tasks.progress("d") is None and tasks.pending("ocr") == 0
 
 
@@ -66,8 +66,8 @@ def test_held_bytes_count_uploads_until_their_task_ends_once(redis_url: str) -> 
     tasks.create("a", b"x" * 100, filename="a.pdf", doc_type="pdf")
     tasks.create("b", b"x" * 30, filename="b.pdf", doc_type="pdf")
     assert tasks.held_bytes() == 130
-    tasks.finish("a")
-    tasks.finish("a")  # a split document's merge and its errback may both end it
+    tasks.finish("a", error_code=None)
+    tasks.finish("a", error_code=None)  # a split document's merge and its errback may both end it
     assert tasks.held_bytes() == 30
     tasks.forget("b")
     assert tasks.held_bytes() == 0
@@ -84,3 +84,49 @@ def test_a_cancelled_task_keeps_its_record_but_not_its_upload(redis_url: str) ->
     assert not tasks.cancelled("other")
     tasks.forget("c")
     assert not tasks.exists("c") and not tasks.cancelled("c")
+
+
+def test_a_task_is_visible_only_to_its_owner_and_the_owner_goes_with_it(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("mine", b"x", filename="a.pdf", doc_type="pdf", owner="a" * 64)
+    tasks.create("open", b"x", filename="b.pdf", doc_type="pdf")
+    assert tasks.visible("mine", "a" * 64) and not tasks.visible("mine", "b" * 64)
+    assert tasks.visible("mine", None)  # keys off: every task is visible, as before
+    assert tasks.visible("open", None) and not tasks.visible("open", "a" * 64)
+    assert not tasks.visible("unknown", "a" * 64) and not tasks.visible("unknown", None)
+    assert tasks.client.hget("ocr:task:mine", "owner") == b"a" * 64
+    tasks.finish("mine", error_code=None)
+    assert 0 < tasks.client.ttl("ocr:task:mine") <= 100  # the owner expires with the record
+    tasks.forget("mine")
+    assert not tasks.visible("mine", "a" * 64) and not tasks.client.keys("ocr:task:*mine*")
+
+
+def test_counters_count_submissions_and_each_end_once(redis_url: str) -> None:
+    tasks = store(redis_url)
+    for name in ("ok", "bad", "late", "cancelled"):
+        tasks.create(name, b"x", filename="a.pdf", doc_type="pdf")
+    tasks.finish("ok", error_code=None)
+    tasks.finish("bad", error_code="corrupt_document")
+    tasks.finish("bad", error_code="internal_error")  # an errback after the merge failed
+    tasks.finish("late", error_code="timeout")
+    tasks.forget("late")
+    tasks.finish("late", error_code="timeout")  # the record is gone: not counted again
+    tasks.finish("never-created", error_code=None)
+    stats = tasks.stats(["ocr"])
+    assert (stats.submitted, stats.succeeded) == (4, 1)
+    assert stats.failed == {"corrupt_document": 1, "timeout": 1}
+    assert not tasks.client.exists("ocr:task:never-created")
+
+
+def test_stats_read_queues_running_documents_and_held_bytes(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.client.rpush("ocr", "a", "b")
+    tasks.client.rpush("ocr\x06\x163", "c")
+    tasks.client.rpush("ocr.pages", "range")
+    tasks.create("d", b"x" * 70, filename="d.pdf", doc_type="pdf")
+    tasks.start_document("d", 8, stale_after_s=60)
+    tasks.start_document("stale", 8, stale_after_s=-1)
+    stats = tasks.stats(["ocr", "ocr.pages", "empty"])
+    assert stats.queued == {"ocr": 3, "ocr.pages": 1, "empty": 0}
+    assert (stats.running, stats.held_bytes, stats.submitted) == (1, 70, 1)
+    assert (stats.succeeded, stats.failed) == (0, {})

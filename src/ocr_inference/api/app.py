@@ -14,7 +14,7 @@ from kombu.exceptions import OperationalError
 
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
-from ocr_inference.api.routes import health, ocr
+from ocr_inference.api.routes import health, metrics, ocr
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.errors import OCRError
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(ocr.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     _add_error_handlers(app)
     return app
 
@@ -61,8 +62,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OCRError)
     async def ocr_error(_: Request, exc: OCRError) -> JSONResponse:
         retry_after = getattr(exc, "retry_after_s", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after else None
-        return _problem(exc.http_status, exc.message, exc.code, headers)
+        challenge = getattr(exc, "www_authenticate", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
+        if challenge:
+            headers["WWW-Authenticate"] = challenge
+        return _problem(exc.http_status, exc.message, exc.code, headers or None)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""What the API process holds for its lifetime: settings, the Redis store, the Celery app."""
+"""What the API process holds for its lifetime: settings, the Redis store, the Celery app
+and the API keys."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
+from ocr_inference.auth import ApiKeys
 from ocr_inference.config import Settings
 from ocr_inference.storage import TaskStore, redis_client
 from ocr_inference.worker.celery_app import create_celery_app
@@ -16,6 +18,7 @@ class Services:
     settings: Settings
     store: TaskStore
     celery: Celery
+    keys: ApiKeys
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -24,7 +27,8 @@ class Services:
             result_ttl_s=settings.result_ttl_s,
             blob_ttl_s=settings.blob_ttl_s,
         )
-        return cls(settings, store, create_celery_app(settings))
+        keys = ApiKeys(key.get_secret_value() for key in settings.all_api_keys)
+        return cls(settings, store, create_celery_app(settings), keys)
 
     def close(self) -> None:
         self.store.client.close()

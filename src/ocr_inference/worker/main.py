@@ -56,7 +56,7 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
 @app.task(name=FAILED_TASK)
 def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     """Errback of a split document's merge, which Celery calls if a page range failed."""
-    tasks.document_failed(str(request.id))
+    tasks.document_failed(str(request.id), exc)
 
 
 def _current_task_id() -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 from celery import Task, chord, group
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
+from ocr_inference.api.task_status import error_result
 from ocr_inference.documents import open_document
 from ocr_inference.documents.loader import Document
 from ocr_inference.errors import (
@@ -42,6 +43,7 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     runtime = get_runtime()
     task_id = str(task.request.id)
     split = False
+    error_code: str | None = OCRError.code  # should anything but an OCRError stop it
     try:
         with _reported(runtime):
             _check_cancelled(runtime, task_id)
@@ -57,9 +59,13 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
                 log.info("split", extra={"pages": document.page_count, "per_task": per_task})
                 return task.replace(_split(task, document.page_count, per_task))
             result = _run(runtime, task_id, document)
+        error_code = None
+    except OCRError as exc:
+        error_code = exc.code
+        raise
     finally:
         if not split:
-            runtime.store.finish(task_id)
+            runtime.store.finish(task_id, error_code=error_code)
     _log_done(result)
     return result.model_dump(mode="json")
 
@@ -87,6 +93,7 @@ def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int)
 def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -> dict[str, Any]:
     """Body of the merge task: the page ranges' results, in page order, as one document."""
     runtime = get_runtime()
+    error_code: str | None = OCRError.code  # should anything but an OCRError stop it
     try:
         for part in parts:
             if "code" in part:
@@ -96,8 +103,12 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
         result = merge_results(
             (DocumentResult.model_validate(part) for part in parts), time.time() - started
         )
+        error_code = None
+    except OCRError as exc:
+        error_code = exc.code
+        raise
     finally:
-        runtime.store.finish(document_id)
+        runtime.store.finish(document_id, error_code=error_code)
     _log_done(result)
     return result.model_dump(mode="json")
 
@@ -114,10 +125,11 @@ def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
     return chord(header, merge)
 
 
-def document_failed(document_id: str) -> None:
+def document_failed(document_id: str, exc: BaseException) -> None:
     """A split document failed outside the merge (a page range's task failed in Celery):
-    it no longer counts as running, and its upload expires with its result."""
-    get_runtime().store.finish(document_id)
+    it no longer counts as running, and its upload expires with its result. It is counted
+    as failed with the code the API reports for ``exc``."""
+    get_runtime().store.finish(document_id, error_code=error_result(exc).code)
 
 
 def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:

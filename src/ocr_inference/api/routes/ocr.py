@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from celery import states
 from celery.result import AsyncResult
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, Depends, File, HTTPException, UploadFile, status
 
-from ocr_inference.api.deps import ServicesDep
+from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
 from ocr_inference.documents import detect_type
@@ -19,10 +19,14 @@ from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.storage import TaskStore
 from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
 
-router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"])
+# every route here needs a valid X-API-Key once keys are configured
+router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem} for code in (400, 413, 415, 422, 503)
+    code: {"model": Problem} for code in (400, 401, 413, 415, 422, 503)
+}
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem} for code in (401, 404, 503)
 }
 _CHUNK = 1 << 20
 
@@ -42,9 +46,10 @@ def _safe_name(name: str | None) -> str:
     return re.sub(r"[\x00-\x1f]", "", base)[:255] or "upload"
 
 
-def _known(services: Services, task_id: str) -> TaskStore:
-    """The store, once ``task_id`` is known to it; 404 for an unknown or expired id."""
-    if not services.store.exists(task_id):
+def _known(services: Services, task_id: str, owner: str | None) -> TaskStore:
+    """The store, once ``task_id`` is known to it and visible to ``owner``; 404 for an
+    unknown or expired id and, alike, for another API key's task."""
+    if not services.store.visible(task_id, owner):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
     return services.store
 
@@ -70,13 +75,16 @@ def _admit(services: Services, size: int) -> None:
 def process(
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF, BMP or WebP")],
     services: ServicesDep,
+    owner: OwnerDep,
 ) -> TaskAccepted:
     """Queue a document for OCR; poll the results route with the returned task id."""
     data = _read_limited(file, services.settings.max_upload_bytes)
     doc_type = detect_type(data)
     _admit(services, len(data))
     task_id = str(uuid.uuid4())
-    services.store.create(task_id, data, filename=_safe_name(file.filename), doc_type=doc_type)
+    services.store.create(
+        task_id, data, filename=_safe_name(file.filename), doc_type=doc_type, owner=owner
+    )
     try:
         services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
     except Exception as exc:
@@ -89,11 +97,11 @@ def process(
     "/results/{task_id}",
     response_model=TaskStatus,
     response_model_exclude_none=False,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
+    responses=_READ_ERRORS,
 )
-def results(task_id: str, services: ServicesDep) -> TaskStatus:
+def results(task_id: str, services: ServicesDep, owner: OwnerDep) -> TaskStatus:
     """Status of a task and, once it has ended, its result or error."""
-    store = _known(services, task_id)
+    store = _known(services, task_id, owner)
     return read_status(
         services.celery,
         task_id,
@@ -106,13 +114,13 @@ def results(task_id: str, services: ServicesDep) -> TaskStatus:
 @router.delete(
     "/results/{task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
+    responses=_READ_ERRORS,
 )
-def delete(task_id: str, services: ServicesDep) -> None:
+def delete(task_id: str, services: ServicesDep, owner: OwnerDep) -> None:
     """Cancel a task that has not ended (it stops before its next page and then reads as
     FAILURE ``cancelled``), or delete a finished one's result (its id then answers 404).
     Either way its upload is deleted."""
-    store = _known(services, task_id)
+    store = _known(services, task_id, owner)
     result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
     if result.state in states.READY_STATES:
         result.forget()

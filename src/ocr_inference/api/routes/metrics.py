@@ -1,0 +1,28 @@
+"""Prometheus metrics, computed from Redis at request time."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse
+
+from ocr_inference.api.deps import ServicesDep, check_metrics_access
+from ocr_inference.metrics import CONTENT_TYPE, render, service_metrics
+from ocr_inference.schemas import Problem
+from ocr_inference.worker.celery_app import PAGES_QUEUE, QUEUE
+
+router = APIRouter(tags=["metrics"])
+
+
+class Exposition(PlainTextResponse):
+    media_type = CONTENT_TYPE
+
+
+@router.get(
+    "/metrics",
+    response_class=Exposition,
+    dependencies=[Depends(check_metrics_access)],
+    responses={401: {"model": Problem}, 503: {"model": Problem}},
+)
+def metrics(services: ServicesDep) -> Exposition:
+    """Queue depths, running documents, held upload bytes and task counters."""
+    return Exposition(render(service_metrics(services.store.stats((QUEUE, PAGES_QUEUE)))))

@@ -1,0 +1,95 @@
+"""GET /metrics against a real Redis-compatible server, with no worker consuming the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from factories import encode, text_image
+from ocr_inference.api import create_app
+from ocr_inference.config import Settings
+from ocr_inference.storage import TaskStore
+from support import Labels, parse_metrics
+
+KEY = "metrics-key-5d1e"
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(redis_url=redis_url))) as test_client:
+        yield test_client
+
+
+def scrape(client: TestClient, key: str | None = None) -> dict[str, dict[Labels, float]]:
+    response = client.get("/metrics", headers={"X-API-Key": key} if key else None)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return parse_metrics(response.text)
+
+
+def submit(client: TestClient, data: bytes) -> str:
+    response = client.post("/api/v1/ocr/process", files={"file": ("p.png", data, "image/png")})
+    assert response.status_code == 202
+    return str(response.json()["task_id"])
+
+
+def test_an_empty_service_reports_zeros(client: TestClient) -> None:
+    assert scrape(client) == {
+        "ocr_queue_messages": {(("queue", "ocr"),): 0, (("queue", "ocr.pages"),): 0},
+        "ocr_tasks_running": {(): 0},
+        "ocr_upload_bytes_held": {(): 0},
+        "ocr_tasks_submitted_total": {(): 0},
+        "ocr_tasks_succeeded_total": {(): 0},
+        "ocr_tasks_failed_total": {},
+    }
+
+
+def test_figures_move_with_submissions_and_ends(client: TestClient, redis_url: str) -> None:
+    pages = [encode(text_image([word]), "PNG") for word in ("one", "two", "three")]
+    ids = [submit(client, page) for page in pages]
+    metrics = scrape(client)
+    assert metrics["ocr_tasks_submitted_total"] == {(): 3}
+    assert metrics["ocr_queue_messages"][(("queue", "ocr"),)] == 3
+    assert metrics["ocr_upload_bytes_held"] == {(): sum(len(page) for page in pages)}
+
+    # what a worker does when documents end, on the same Redis
+    store = TaskStore(redis.Redis.from_url(redis_url), result_ttl_s=60, blob_ttl_s=120)
+    store.start_document(ids[2], 1, stale_after_s=60)
+    store.finish(ids[0], error_code=None)
+    store.finish(ids[1], error_code="corrupt_document")
+    metrics = scrape(client)
+    assert metrics["ocr_tasks_running"] == {(): 1}
+    assert metrics["ocr_tasks_succeeded_total"] == {(): 1}
+    assert metrics["ocr_tasks_failed_total"] == {(("code", "corrupt_document"),): 1}
+    assert metrics["ocr_upload_bytes_held"] == {(): len(pages[2])}
+    store.client.close()
+
+
+def test_metrics_stay_public_with_keys_unless_required(redis_url: str) -> None:
+    public = Settings(redis_url=redis_url, api_keys=KEY)
+    with TestClient(create_app(public)) as client:
+        assert scrape(client)["ocr_tasks_submitted_total"] == {(): 0}
+
+    required = Settings(redis_url=redis_url, api_keys=KEY, metrics_require_key=True)
+    with TestClient(create_app(required)) as client:
+        for headers in ({}, {"X-API-Key": "wrong"}):
+            refused = client.get("/metrics", headers=headers)
+            assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+            assert refused.headers["WWW-Authenticate"]
+        assert scrape(client, KEY)["ocr_tasks_submitted_total"] == {(): 0}
+
+
+def test_requiring_a_key_without_keys_leaves_metrics_open(redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url, metrics_require_key=True)
+    with TestClient(create_app(settings)) as client:
+        assert scrape(client)["ocr_tasks_running"] == {(): 0}
+
+
+def test_redis_down_means_503() -> None:
+    with TestClient(create_app(Settings(redis_url="redis://127.0.0.1:1/0"))) as down:
+        response = down.get("/metrics")
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable" and response.headers["Retry-After"] == "5"

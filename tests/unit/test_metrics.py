@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import math
+
+from ocr_inference.metrics import Metric, render, service_metrics
+from ocr_inference.storage import Stats
+from support import parse_metrics
+
+
+def test_every_family_has_help_and_type_before_its_samples() -> None:
+    text = render(
+        [
+            Metric("a_total", "counter", "Things.", [({}, 3)]),
+            Metric("b", "gauge", "Levels.", [({"x": "1"}, 2.5), ({"x": "2"}, 0)]),
+            Metric("c_total", "counter", "None yet.", []),
+        ]
+    )
+    assert text == (
+        "# HELP a_total Things.\n"
+        "# TYPE a_total counter\n"
+        "a_total 3\n"
+        "# HELP b Levels.\n"
+        "# TYPE b gauge\n"
+        'b{x="1"} 2.5\n'
+        'b{x="2"} 0\n'
+        "# HELP c_total None yet.\n"
+        "# TYPE c_total counter\n"
+    )
+    assert parse_metrics(text) == {
+        "a_total": {(): 3},
+        "b": {(("x", "1"),): 2.5, (("x", "2"),): 0},
+        "c_total": {},
+    }
+
+
+def test_label_values_and_help_are_escaped() -> None:
+    hostile = 'a "quoted"\\back\nslash'
+    text = render([Metric("m", "gauge", "Help with \\ and\nnewline.", [({"v": hostile}, 1)])])
+    assert text.splitlines() == [
+        "# HELP m Help with \\\\ and\\nnewline.",
+        "# TYPE m gauge",
+        'm{v="a \\"quoted\\"\\\\back\\nslash"} 1',
+    ]
+    assert parse_metrics(text) == {"m": {(("v", hostile),): 1}}
+
+
+def test_special_values_use_the_formats_spelling() -> None:
+    text = render([Metric("m", "gauge", "h", [({"k": "a"}, math.inf), ({"k": "b"}, -math.inf)])])
+    assert text.splitlines()[2:] == ['m{k="a"} +Inf', 'm{k="b"} -Inf']
+    assert render([Metric("n", "gauge", "h", [({}, math.nan)])]).endswith("n NaN\n")
+
+
+def test_service_metrics_report_every_figure_of_the_stats() -> None:
+    stats = Stats(
+        queued={"ocr": 4, "ocr.pages": 2},
+        running=1,
+        held_bytes=1234,
+        submitted=10,
+        succeeded=6,
+        failed={"corrupt_document": 2, "timeout": 1},
+    )
+    assert parse_metrics(render(service_metrics(stats))) == {
+        "ocr_queue_messages": {(("queue", "ocr"),): 4, (("queue", "ocr.pages"),): 2},
+        "ocr_tasks_running": {(): 1},
+        "ocr_upload_bytes_held": {(): 1234},
+        "ocr_tasks_submitted_total": {(): 10},
+        "ocr_tasks_succeeded_total": {(): 6},
+        "ocr_tasks_failed_total": {(("code", "corrupt_document"),): 2, (("code", "timeout"),): 1},
+    }
