@@ -41,7 +41,11 @@ def create_celery_app(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         worker_concurrency=settings.worker_concurrency,
         worker_hijack_root_logger=False,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        # A running task outlives a lost connection to Redis: its result is stored once
+        # Redis is back, and its message, whose acknowledgement was lost with the
+        # connection, runs again after the visibility timeout. Cancelling it instead
+        # would store it as revoked, which fails the whole of a split document.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},

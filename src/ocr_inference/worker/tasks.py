@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import redis
 from celery import Task, chord, group
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
@@ -65,7 +66,7 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
         raise
     finally:
         if not split:
-            runtime.store.finish(task_id, error_code=error_code)
+            _finish(runtime, task_id, error_code)
     _log_done(result)
     return result.model_dump(mode="json")
 
@@ -108,9 +109,19 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
         error_code = exc.code
         raise
     finally:
-        runtime.store.finish(document_id, error_code=error_code)
+        _finish(runtime, document_id, error_code)
     _log_done(result)
     return result.model_dump(mode="json")
+
+
+def _finish(runtime: WorkerRuntime, document_id: str, error_code: str | None) -> None:
+    """The document no longer counts as running. If Redis is unreachable, its entry goes
+    stale by itself and its upload expires; the result is what matters, and Celery stores
+    it once Redis is back."""
+    try:
+        runtime.store.finish(document_id, error_code=error_code)
+    except redis.RedisError as exc:
+        log.warning("document not marked finished: %s", exc)
 
 
 def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
@@ -159,8 +170,14 @@ def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> Docume
     log.info("processing", extra={"document": document_id, "pages": document.page_count})
 
     def page_done(_done: int, _total: int) -> None:
-        runtime.store.page_done(document_id, stale_after_s=stale_after_s)
-        _check_cancelled(runtime, document_id)
+        try:
+            runtime.store.page_done(document_id, stale_after_s=stale_after_s)
+            cancelled = runtime.store.cancelled(document_id)
+        except redis.RedisError as exc:  # progress is not worth the pages done so far
+            log.warning("progress not recorded: %s", exc)
+            return
+        if cancelled:
+            raise TaskCancelled("The task was cancelled.")
 
     return runtime.pipeline.run(document.pages, document.page_count, page_done)
 

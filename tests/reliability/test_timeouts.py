@@ -1,0 +1,63 @@
+"""Fault 4: a task over its time limit ends FAILURE ``timeout``, frees its worker process
+for the next task and is not run again. Both limits are shown: the soft one, which a task
+notices between two model calls, and the hard one, which kills a process stuck where the
+soft one cannot reach (``reliability.faulty_worker``'s hang)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PIL.PngImagePlugin import PngInfo
+
+from factories import document_page, encode, multipage
+from reliability.cluster import Cluster
+from reliability.faulty_worker import HANG_MARKER
+from reliability.workload import document, result_problems
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+
+LIMIT_S = 10  # hard limit; the soft one is 5 s and the visibility timeout 70 s
+SETTINGS = {"OCR_TASK_TIME_LIMIT_S": str(LIMIT_S), "OCR_PAGES_PER_TASK": "8"}
+
+
+def hanging_document() -> bytes:
+    info = PngInfo()
+    key, value = HANG_MARKER.split(b"\x00")
+    info.add_text(key.decode(), value.decode())
+    data = encode(document_page(1), "PNG", pnginfo=info)
+    assert HANG_MARKER in data
+    return data
+
+
+def unacked(cluster: Cluster) -> int:
+    """Messages Redis holds for redelivery: delivered to a worker and not acknowledged."""
+    return int(cluster.service.redis().hlen("unacked"))
+
+
+@pytest.mark.parametrize(
+    ("limit", "data"),
+    [
+        ("soft", lambda: multipage([document_page(seed) for seed in range(8)], "TIFF")),
+        ("hard", hanging_document),
+    ],
+)
+def test_task_over_the_time_limit_fails_once_and_frees_its_worker(
+    tmp_path: Path, limit: str, data: object
+) -> None:
+    assert callable(data)
+    with Cluster(tmp_path, SETTINGS) as cluster:
+        service = cluster.service
+        slow = service.submit(data())
+        after = service.submit(document(2))
+        started = service.wait_for(slow, {"STARTED"}, timeout_s=60)
+        assert started["status"] == "STARTED"
+        began = time.monotonic()
+        body = service.wait(slow, timeout_s=LIMIT_S + 60)
+        assert body["status"] == "FAILURE" and body["result"]["code"] == "timeout", body
+        assert time.monotonic() - began < LIMIT_S + 5  # ended by the limit, not later
+        assert not result_problems(service.wait(after, timeout_s=120), 2, 0)
+        assert service.redis().get(f"ocr:attempts:{slow}") == "1"  # delivered once
+        assert unacked(cluster) == 0  # nothing left for Redis to deliver again
+        assert service.status(slow)["result"]["code"] == "timeout"

@@ -1,0 +1,65 @@
+"""Fault 1: workers killed with ``kill -9`` at random points while 24 multi-page documents
+run. Every document ends SUCCESS with each of its pages once, in order; a killed pool
+process's page range is delivered again at once, and a killed worker's (main process and
+its pool) after the broker's visibility timeout, once a new worker runs."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from reliability.cluster import Cluster, wait_all
+from reliability.workload import document, result_problems, workload
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+
+DOCUMENTS = 24
+SETTINGS = {
+    "OCR_PAGES_PER_TASK": "2",  # documents of 3 to 6 pages are split into page ranges
+    "OCR_TASK_TIME_LIMIT_S": "20",  # so the visibility timeout is 80 s
+    "OCR_MAX_ATTEMPTS": "5",  # more than the kills, so no document can run out of attempts
+}
+VISIBILITY_S = 80
+
+
+def submit_all(cluster: Cluster, seed: int) -> dict[str, tuple[int, int]]:
+    return {
+        cluster.service.submit(document(pages, first)): (pages, first)
+        for pages, first in workload(DOCUMENTS, max_pages=6, seed=seed)
+    }
+
+
+def assert_all_whole(cluster: Cluster, tasks: dict[str, tuple[int, int]], timeout_s: float) -> None:
+    ended = wait_all(cluster.service, tasks, timeout_s)
+    problems = {t: p for t, body in ended.items() if (p := result_problems(body, *tasks[t]))}
+    assert not problems, f"{problems}\n{cluster.logs()}"
+
+
+def test_documents_survive_killed_pool_processes(tmp_path: Path) -> None:
+    rng = random.Random(1)
+    with Cluster(tmp_path, SETTINGS, concurrency=2) as cluster:
+        tasks = submit_all(cluster, seed=1)
+        worker = cluster.workers[-1]
+        for _ in range(4):
+            time.sleep(rng.uniform(2, 6))
+            children = cluster.pool_children(worker)
+            assert children, "the worker has no pool process"
+            os.kill(rng.choice(children), signal.SIGKILL)
+        assert_all_whole(cluster, tasks, timeout_s=600)
+        assert worker.poll() is None  # the main process replaced its pool processes
+
+
+def test_documents_survive_killed_workers(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    with Cluster(tmp_path, SETTINGS, concurrency=2) as cluster:
+        tasks = submit_all(cluster, seed=2)
+        for _ in range(2):
+            time.sleep(rng.uniform(4, 10))
+            cluster.kill(cluster.workers[-1])  # its pool processes die with it
+            cluster.start_worker()
+        assert_all_whole(cluster, tasks, timeout_s=2 * VISIBILITY_S + 300)
