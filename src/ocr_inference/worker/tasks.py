@@ -20,7 +20,6 @@ import redis
 from celery import Task, chord, group
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
-from ocr_inference.api.task_status import error_result
 from ocr_inference.documents import open_document
 from ocr_inference.documents.loader import Document
 from ocr_inference.errors import (
@@ -31,6 +30,7 @@ from ocr_inference.errors import (
     WorkerLost,
     error_from_code,
 )
+from ocr_inference.failures import error_result
 from ocr_inference.pipeline.assembly import merge_results
 from ocr_inference.schemas import DocumentResult
 from ocr_inference.worker.celery_app import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK

@@ -1,11 +1,13 @@
+"""Every way a task can fail maps to a stable public code."""
+
 from __future__ import annotations
 
 import pytest
 from billiard.exceptions import WorkerLostError
 from celery.exceptions import ChordError, TimeLimitExceeded
 
-from ocr_inference.api.task_status import error_result
 from ocr_inference.errors import CorruptDocument
+from ocr_inference.failures import error_result
 
 
 @pytest.mark.parametrize(
