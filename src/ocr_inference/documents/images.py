@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -17,14 +19,36 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ocr_inference.documents.page import Limits, Page, check_page_size, selected
 from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
 
-_DECODE_ERRORS = (OSError, ValueError, SyntaxError, UnidentifiedImageError, EOFError)
+# What Pillow raises for a file it cannot parse: on open it takes SyntaxError, IndexError,
+# TypeError and struct.error to mean just that, and seeking to a later frame of a damaged
+# TIFF raises them too, or KeyError for a header value its tables lack (a compression).
+_DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    UnidentifiedImageError,
+    EOFError,
+)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Pillow's warnings give way to our own answers: its bomb warning to our pixel limit
+    (its hard error still applies), its warnings about damaged metadata to the outcome,
+    decoded or refused as corrupt. Where warnings are errors they would escape as neither."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+        yield
 
 
 def _open(data: bytes, limits: Limits) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # Our own limit replaces Pillow's bomb warning; its hard error still applies.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with _quiet():
             return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
         # Pillow's own hard limit fires on open, before our check can read the size
@@ -39,12 +63,17 @@ def _open(data: bytes, limits: Limits) -> Image.Image:
 
 def check_image(image: Image.Image, limits: Limits) -> int:
     """Validate frame count and frame sizes from headers; return the frame count."""
-    count = int(getattr(image, "n_frames", 1) or 1)
+    try:
+        with _quiet():
+            count = int(getattr(image, "n_frames", 1) or 1)
+    except _DECODE_ERRORS as exc:
+        raise CorruptDocument(f"The pages of the image cannot be counted: {exc}") from exc
     if count > limits.max_pages:
         raise TooManyPages(f"The image has {count} pages; the limit is {limits.max_pages}.")
     for index in range(count):
         try:
-            image.seek(index)
+            with _quiet():
+                image.seek(index)
         except _DECODE_ERRORS as exc:
             raise CorruptDocument(f"Page {index + 1} of the image cannot be read.") from exc
         check_page_size(limits, index + 1, *image.size)
@@ -73,10 +102,11 @@ def iter_image_pages(
 
 def _decode_frame(image: Image.Image, index: int) -> Page:
     try:
-        image.seek(index)
-        frame = ImageOps.exif_transpose(image) or image
-        dpi = _dpi(frame)
-        rgb = np.asarray(_to_rgb(frame), dtype=np.uint8)
+        with _quiet():
+            image.seek(index)
+            frame = ImageOps.exif_transpose(image) or image
+            dpi = _dpi(frame)
+            rgb = np.asarray(_to_rgb(frame), dtype=np.uint8)
     except Image.DecompressionBombError as exc:
         raise TooManyPixels(f"Page {index + 1} is too large to decode safely.") from exc
     except _DECODE_ERRORS as exc:
