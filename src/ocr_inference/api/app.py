@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import redis
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
@@ -21,6 +23,7 @@ from ocr_inference.errors import OCRError
 
 log = logging.getLogger("ocr_inference.api")
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 # multipart framing around the file: boundaries, part headers, other small fields
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -58,6 +61,17 @@ def _problem(
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the request's path answers to; Starlette's 405 names only those of the
+    first route on the path (GET, where DELETE is another route)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    )
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OCRError)
     async def ocr_error(_: Request, exc: OCRError) -> JSONResponse:
@@ -68,10 +82,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = challenge
         return _problem(exc.http_status, exc.message, exc.code, headers or None)
 
+    # Starlette's class, which FastAPI's subclasses: the router (404, 405) and the multipart
+    # parser (400) raise it too, and their answers carry a code like every other error.
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _problem(exc.status_code, str(exc.detail), code, exc.headers)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        codes = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}
+        code = codes.get(exc.status_code, "http_error")
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return _problem(exc.status_code, str(exc.detail), code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

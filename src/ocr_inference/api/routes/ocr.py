@@ -42,8 +42,11 @@ def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 
 def _safe_name(name: str | None) -> str:
+    """The base name of a client's file name, without control characters; never a path,
+    nor ``.`` or ``..``."""
     base = re.split(r"[\\/]", name or "")[-1]
-    return re.sub(r"[\x00-\x1f]", "", base)[:255] or "upload"
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base)[:255]
+    return base if base.strip(".") else "upload"
 
 
 def _known(services: Services, task_id: str, owner: str | None) -> TaskStore:
