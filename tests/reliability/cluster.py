@@ -118,6 +118,9 @@ class Cluster:
         process.send_signal(sig)
         process.wait(timeout=120)
 
+    def kill_pid(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+
     def pool_children(self, worker: subprocess.Popen[bytes]) -> list[int]:
         path = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
         try:

@@ -1,6 +1,9 @@
-"""``ocr-inference`` with one fault that an uploaded document can ask for: a document whose
-bytes contain ``HANG_MARKER`` makes its task hang the way code stuck in a native call
-does, deaf to Celery's soft time limit, so that only the hard limit can end it.
+"""``ocr-inference`` with faults that an uploaded document can ask for:
+
+- bytes containing ``HANG_MARKER`` make its task hang the way code stuck in a native call
+  does, deaf to Celery's soft time limit, so that only the hard limit can end it;
+- bytes containing ``CRASH_MARKER`` make its task kill its own process, every time, as a
+  native crash in a decoder would (a poison document).
 
 Run as ``python -m reliability.faulty_worker worker ...`` with ``tests/`` on PYTHONPATH;
 the pool processes are forked from this one and inherit the patch.
@@ -8,6 +11,7 @@ the pool processes are forked from this one and inherit the patch.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -17,6 +21,7 @@ from ocr_inference.worker import tasks
 from ocr_inference.worker.runtime import WorkerRuntime
 
 HANG_MARKER = b"ocr-fault\x00hang"
+CRASH_MARKER = b"ocr-fault\x00crash"
 
 _open = tasks._open
 
@@ -30,6 +35,8 @@ def _open_or_hang(
         # a thread that never returns to the interpreter
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
         time.sleep(3600)
+    if CRASH_MARKER in data:
+        os.kill(os.getpid(), signal.SIGKILL)
     return _open(runtime, document_id, select)
 
 

@@ -9,26 +9,16 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL.PngImagePlugin import PngInfo
 
-from factories import document_page, encode, multipage
+from factories import document_page, multipage
 from reliability.cluster import Cluster
 from reliability.faulty_worker import HANG_MARKER
-from reliability.workload import document, result_problems
+from reliability.workload import document, marked_document, result_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 LIMIT_S = 10  # hard limit; the soft one is 5 s and the visibility timeout 70 s
 SETTINGS = {"OCR_TASK_TIME_LIMIT_S": str(LIMIT_S), "OCR_PAGES_PER_TASK": "8"}
-
-
-def hanging_document() -> bytes:
-    info = PngInfo()
-    key, value = HANG_MARKER.split(b"\x00")
-    info.add_text(key.decode(), value.decode())
-    data = encode(document_page(1), "PNG", pnginfo=info)
-    assert HANG_MARKER in data
-    return data
 
 
 def unacked(cluster: Cluster) -> int:
@@ -40,7 +30,7 @@ def unacked(cluster: Cluster) -> int:
     ("limit", "data"),
     [
         ("soft", lambda: multipage([document_page(seed) for seed in range(8)], "TIFF")),
-        ("hard", hanging_document),
+        ("hard", lambda: marked_document(HANG_MARKER)),
     ],
 )
 def test_task_over_the_time_limit_fails_once_and_frees_its_worker(

@@ -6,12 +6,25 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from factories import PAGE_LINES, multipage, text_image
+from PIL.PngImagePlugin import PngInfo
+
+from factories import PAGE_LINES, document_page, encode, multipage, text_image
 
 
 def document(pages: int, first: int = 0) -> bytes:
     """A TIFF of ``pages`` pages; page ``k`` (0-based) shows ``PAGE_LINES[(first + k) % 3]``."""
     return multipage([text_image(PAGE_LINES[(first + k) % 3]) for k in range(pages)], "TIFF")
+
+
+def marked_document(marker: bytes) -> bytes:
+    """A one-page PNG carrying ``marker`` (``key\\0value``) as a text chunk, the way
+    ``reliability.faulty_worker`` is asked for a fault."""
+    key, value = marker.split(b"\x00")
+    info = PngInfo()
+    info.add_text(key.decode(), value.decode())
+    data = encode(document_page(1), "PNG", pnginfo=info)
+    assert marker in data
+    return data
 
 
 def workload(count: int, max_pages: int, seed: int = 0) -> list[tuple[int, int]]:

@@ -1,0 +1,1 @@
+"""Fault-injection tests and the harness bench/reliability.py shares with them."""
