@@ -191,6 +191,8 @@ def summarise(run: Run) -> Row:
             problems = result_problems(body, task.pages, task.first)
             succeeded += not problems
             wrong += bool(problems)
+            if problems:
+                print(f"   {task_id}: {problems}", flush=True)
             if body["status"] == "SUCCESS":
                 numbers = [page["page_number"] for page in body["result"]["pages"]]
                 duplicates += len(numbers) != len(set(numbers))
@@ -198,6 +200,7 @@ def summarise(run: Run) -> Row:
             failed_right += 1
         else:
             wrong += 1
+            print(f"   {task_id}: expected {task.expected_code}, got {body}", flush=True)
     client = service.redis()
     attempts = [int(v) for v in client.mget(list(client.scan_iter("ocr:attempts:*"))) if v]
     recoveries = [
@@ -355,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=200, help="documents in all scenarios")
     parser.add_argument("--kills", type=int, default=20, help="process kills in all")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only this scenario (repeatable)"
+    )
     parser.add_argument("--write-docs", type=Path)
     args = parser.parse_args(argv)
     command = "python bench/reliability.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -364,17 +370,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with TemporaryDirectory(prefix="ocr-reliability-") as tmp:
         work_dir = Path(tmp)
-        steps: list[Callable[[], Row]] = [
-            lambda: pool_kills(work_dir, share, args.kills - args.kills // 4, rng),
-            lambda: worker_kills(work_dir, share, args.kills // 4, rng),
-            lambda: redis_restart(work_dir, share, probes),
-            lambda: api_restart(work_dir),
-            lambda: poison_and_hang(work_dir, share),
-            lambda: hostile_documents(work_dir, share // 2),
-            lambda: sigterm(work_dir, share // 2),
-        ]
+        steps: dict[str, Callable[[], Row]] = {
+            "pool": lambda: pool_kills(work_dir, share, args.kills - args.kills // 4, rng),
+            "worker": lambda: worker_kills(work_dir, share, args.kills // 4, rng),
+            "redis": lambda: redis_restart(work_dir, share, probes),
+            "api": lambda: api_restart(work_dir),
+            "poison": lambda: poison_and_hang(work_dir, share),
+            "hostile": lambda: hostile_documents(work_dir, share // 2),
+            "sigterm": lambda: sigterm(work_dir, share // 2),
+        }
         rows = []
-        for step in steps:
+        for name, step in steps.items():
+            if args.only and name not in args.only:
+                continue
             rows.append(step())
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     minutes = (time.monotonic() - started) / 60

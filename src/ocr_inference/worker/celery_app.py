@@ -46,6 +46,10 @@ def create_celery_app(settings: Settings) -> Celery:
         # connection, runs again after the visibility timeout. Cancelling it instead
         # would store it as revoked, which fails the whole of a split document.
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        # A result finished while Redis is down waits for it (backing off up to 5 s
+        # between tries) instead of failing the task; the time limit still bounds it.
+        result_backend_always_retry=True,
+        result_backend_max_sleep_between_retries_ms=5000,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from ocr_inference.api.deps import ServicesDep, check_metrics_access
 from ocr_inference.metrics import CONTENT_TYPE, render, service_metrics
-from ocr_inference.schemas import Problem
 from ocr_inference.worker.celery_app import PAGES_QUEUE, QUEUE
 
 router = APIRouter(tags=["metrics"])
+
+
+# errors are JSON problems, not the exposition format the successful answer uses
+_PROBLEM: dict[str, Any] = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
 
 
 class Exposition(PlainTextResponse):
@@ -21,7 +28,7 @@ class Exposition(PlainTextResponse):
     "/metrics",
     response_class=Exposition,
     dependencies=[Depends(check_metrics_access)],
-    responses={401: {"model": Problem}, 503: {"model": Problem}},
+    responses=dict.fromkeys((401, 503), _PROBLEM),
 )
 def metrics(services: ServicesDep) -> Exposition:
     """Queue depths, running documents, held upload bytes and task counters."""
