@@ -1,0 +1,214 @@
+"""A synchronous Python client for the service's HTTP API, on httpx.
+
+```python
+from ocr_inference.client import Client
+
+with Client("http://localhost:8000", api_key="...") as client:
+    task_id = client.submit("scan.pdf", pages="1-3")
+    result = client.wait(task_id, timeout=300)
+    markdown = client.export(task_id, "markdown")
+```
+
+Errors: ``ApiError`` for every 4xx/5xx answer (built from the service's problem body),
+``TaskFailed`` when a task ends in FAILURE, ``TimeoutError`` when ``wait`` runs out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+_OCR = "/api/v1/ocr"
+_ENDED = frozenset({"SUCCESS", "FAILURE"})
+# a 503 without a usable Retry-After waits this long before the next try
+_DEFAULT_RETRY_S = 5.0
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class ApiError(Exception):
+    """The service answered with an error status; ``code`` is its stable error code and
+    ``retry_after_s`` its ``Retry-After`` header in seconds, if any (503 answers)."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        retry_after = _retry_after(response)
+        if isinstance(body, dict):
+            return cls(
+                response.status_code,
+                str(body.get("code", "http_error")),
+                str(body.get("detail", response.reason_phrase)),
+                retry_after,
+            )
+        detail = response.text or response.reason_phrase
+        return cls(response.status_code, "http_error", detail, retry_after)
+
+
+class TaskFailed(Exception):
+    """A task ended in FAILURE; ``code`` and ``error`` are those of its result."""
+
+    def __init__(self, task_id: str, code: str, error: str) -> None:
+        super().__init__(f"task {task_id} failed: {code}: {error}")
+        self.task_id = task_id
+        self.code = code
+        self.error = error
+
+
+class Client:
+    """The API of one ocr-inference server.
+
+    Args:
+        base_url: Where the API answers, such as ``http://localhost:8000``.
+        api_key: Sent as ``X-API-Key``; needed when the server has keys configured.
+        timeout: Seconds for each HTTP request (not for a whole ``wait``).
+        transport: An httpx transport to use instead of the network (tests).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"X-API-Key": api_key} if api_key else {}
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def submit(
+        self, path: str | Path, *, idempotency_key: str | None = None, **options: object
+    ) -> str:
+        """Upload the file at ``path`` and return its task id.
+
+        ``options`` are sent as form fields (``pages="1-3"``, ``dpi=300``,
+        ``callback_url=...``); those that are None are left out. ``idempotency_key`` is
+        sent as the ``Idempotency-Key`` header.
+        """
+        path = Path(path)
+        data = {name: str(value) for name, value in options.items() if value is not None}
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        with path.open("rb") as handle:
+            response = self._request(
+                "POST",
+                f"{_OCR}/process",
+                files={"file": (path.name, handle)},
+                data=data,
+                headers=headers,
+            )
+        return str(response.json()["task_id"])
+
+    def status(self, task_id: str) -> dict[str, Any]:
+        """The task's status: ``status``, ``result``, ``pending_tasks`` and ``progress``."""
+        body: dict[str, Any] = self._request("GET", f"{_OCR}/results/{task_id}").json()
+        return body
+
+    def wait(
+        self,
+        task_id: str,
+        timeout: float = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: ProgressCallback | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the task ends and return its result.
+
+        Args:
+            task_id: The id ``submit`` returned.
+            timeout: Seconds to wait in all.
+            poll_interval: Seconds between two polls.
+            on_progress: Called with every status read, the last one included.
+
+        Raises:
+            TaskFailed: The task ended in FAILURE.
+            TimeoutError: It had not ended after ``timeout`` seconds.
+            ApiError: The server refused a poll (a 503 is waited out instead).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self._poll(task_id, deadline)
+            if on_progress is not None:
+                on_progress(body)
+            if body["status"] in _ENDED:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"task {task_id} still {body['status']} after {timeout} s")
+            time.sleep(min(poll_interval, remaining))
+        result: dict[str, Any] = body["result"] or {}
+        if body["status"] == "FAILURE":
+            raise TaskFailed(
+                task_id, str(result.get("code", "internal_error")), str(result.get("error"))
+            )
+        return result
+
+    def export(self, task_id: str, format: str) -> bytes:
+        """A finished task's result as a file: json, text, markdown, hocr or pdf."""
+        response = self._request(
+            "GET", f"{_OCR}/results/{task_id}/export", params={"format": format}
+        )
+        return response.content
+
+    def delete(self, task_id: str) -> None:
+        """Cancel an unfinished task, or delete a finished one's result."""
+        self._request("DELETE", f"{_OCR}/results/{task_id}")
+
+    def _poll(self, task_id: str, deadline: float) -> dict[str, Any]:
+        """One status read; a 503 (Redis restarting, service busy) is retried after its
+        ``Retry-After`` until ``deadline``."""
+        while True:
+            try:
+                return self.status(task_id)
+            except ApiError as exc:
+                if exc.status != 503:
+                    raise
+                pause = _DEFAULT_RETRY_S if exc.retry_after_s is None else exc.retry_after_s
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, url, **kwargs)
+        if response.is_success:
+            return response
+        raise ApiError.from_response(response)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds; an HTTP date or nonsense counts as absent."""
+    try:
+        return max(float(response.headers["Retry-After"]), 0.0)
+    except (KeyError, ValueError):
+        return None
