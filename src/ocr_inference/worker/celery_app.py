@@ -55,6 +55,9 @@ def create_celery_app(settings: Settings) -> Celery:
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         result_expires=settings.result_ttl_s,
         result_extended=False,
-        task_send_sent_event=False,
+        # Task events, so that Flower and `celery events` on the same Redis see every
+        # task from the moment it is sent until it ends.
+        worker_send_task_events=True,
+        task_send_sent_event=True,
     )
     return app
