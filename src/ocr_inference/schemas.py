@@ -19,6 +19,14 @@ Box = Annotated[
 TaskState = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE"]
 
 
+class Word(BaseModel):
+    """One word of a text line: its text, box and confidence."""
+
+    text: str
+    box: Box
+    confidence: float = Field(ge=0, le=1)
+
+
 class Detection(BaseModel):
     text: str
     box: Box
@@ -26,6 +34,11 @@ class Detection(BaseModel):
     page_number: int = Field(ge=1, description="1-based page index in the submitted file.")
     block: int | None = Field(
         None, description="Index into `layout` of the block holding this line, if any."
+    )
+    words: list[Word] = Field(
+        default_factory=list,
+        description="The line's words, left to right as read; their texts joined by spaces "
+        "give `text`.",
     )
 
 

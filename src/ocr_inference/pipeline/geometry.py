@@ -25,9 +25,7 @@ def crop_quad(image: Image, quad: Quad) -> Image:
 
     Lines much taller than wide (vertical text) are turned to read left to right.
     """
-    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    width, height = max(width, 1), max(height, 1)
+    width, height = _crop_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     crop = cv2.warpPerspective(
@@ -37,9 +35,21 @@ def crop_quad(image: Image, quad: Quad) -> Image:
         borderMode=cv2.BORDER_REPLICATE,
         flags=cv2.INTER_CUBIC,
     )
-    if height / width >= 1.5:
+    if turned_vertical(quad):
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
+
+
+def turned_vertical(quad: Quad) -> bool:
+    """Whether ``crop_quad`` turns this line a quarter turn counter-clockwise (vertical text)."""
+    width, height = _crop_size(quad)
+    return height / width >= 1.5
+
+
+def _crop_size(quad: Quad) -> tuple[int, int]:
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    return max(width, 1), max(height, 1)
 
 
 def reading_order(quads: list[Quad]) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from ocr_inference.pipeline.geometry import (
     crop_quad,
     to_submitted,
     turn_upright,
+    turned_vertical,
 )
 from ocr_inference.pipeline.layout import LayoutDetector
 from ocr_inference.pipeline.page_orientation import PageOrientation
@@ -30,6 +31,7 @@ from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid,
 from ocr_inference.pipeline.text_detection import TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
+from ocr_inference.pipeline.words import WordSpan, proportional_words, span_quad
 from ocr_inference.schemas import (
     Block,
     Detection,
@@ -39,6 +41,7 @@ from ocr_inference.schemas import (
     ResultMeta,
     Table,
     TableCell,
+    Word,
 )
 
 ProgressCallback = Callable[[int, int], None]
@@ -154,7 +157,7 @@ class Pipeline:
         def submitted(quad: Quad) -> list[list[int]]:
             return _to_points(to_submitted(quad, rotation, width, height))
 
-        order, owners = arrange(regions, [quad for quad, _, _ in lines])
+        order, owners = arrange(regions, [line.quad for line in lines])
         block_rank: dict[int | None, int] = {r: rank for rank, r in enumerate(order.blocks)}
         detections = [
             Detection(
@@ -163,6 +166,10 @@ class Pipeline:
                 confidence=round(lines[i][2], 4),
                 page_number=page.number,
                 block=block_rank.get(owners[i]),
+                words=[
+                    Word(text=text, box=submitted(quad), confidence=round(confidence, 4))
+                    for text, quad, confidence in lines[i].words
+                ],
             )
             for i in order.lines
         ]
@@ -221,7 +228,7 @@ class Pipeline:
         """Structure and text of an image that is one table (a crop), as-is orientation."""
         if self._tables is None:
             raise ConfigurationError("Table recognition is switched off in this pipeline.")
-        lines = [(quad, text) for quad, text, _ in self._read_lines(image)]
+        lines = [(line.quad, line.text) for line in self._read_lines(image)]
         height, width = image.shape[:2]
         return self._read_table(image, (0.0, 0.0, float(width), float(height)), lines)
 
@@ -243,22 +250,45 @@ class Pipeline:
             to_html(structure.tokens, texts), list(zip(layout, quads, texts, strict=False))
         )
 
-    def _read_lines(self, image: Image) -> list[tuple[Quad, str, float]]:
-        """Recognized text lines of an upright page: (quad, text, confidence)."""
+    def _read_lines(self, image: Image) -> list[ReadLine]:
+        """Recognized text lines of an upright page, with their words."""
         found = self._detector(image)
         if not found.boxes:
             return []
         crops = [crop_quad(image, quad) for quad in found.boxes]
+        turns = [1 if turned_vertical(quad) else 0 for quad in found.boxes]
         if self._orientation is not None:
-            crops = self._orientation.apply(crops, self._orientation(crops))
+            flips = self._orientation(crops)
+            crops = self._orientation.apply(crops, flips)
+            turns = [t + (2 if f else 0) for t, f in zip(turns, flips.rotated, strict=True)]
         recognized = self._recognizer(crops)
+        threshold = self.config.sub_modules.text_recognition.score_thresh
         return [
-            (quad, text, confidence)
-            for quad, text, confidence in zip(
-                found.boxes, recognized.texts, recognized.confidences, strict=True
+            ReadLine(quad, text, confidence, _word_quads(quad, spans, turn))
+            for quad, text, confidence, spans, turn in zip(
+                found.boxes,
+                recognized.texts,
+                recognized.confidences,
+                recognized.words,
+                turns,
+                strict=True,
             )
-            if text and confidence >= self.config.sub_modules.text_recognition.score_thresh
+            if text and confidence >= threshold
         ]
+
+
+class ReadLine(NamedTuple):
+    """A text line of an upright page: its quad, text, confidence and words (text, quad,
+    confidence) in reading order."""
+
+    quad: Quad
+    text: str
+    confidence: float
+    words: list[tuple[str, Quad, float]]
+
+
+def _word_quads(quad: Quad, spans: list[WordSpan], turns: int = 0) -> list[tuple[str, Quad, float]]:
+    return [(s.text, span_quad(quad, s.start, s.end, turns), s.confidence) for s in spans]
 
 
 @dataclass
@@ -279,13 +309,15 @@ class ReadTable:
 _TABLE_PAD = 6  # pixels of margin around a table block, so border cells are whole
 
 
-def _layer_lines(layer: TextLayer, page: Page) -> list[tuple[Quad, str, float]]:
-    """A text layer's lines as read lines of the page turned upright by its rotation."""
+def _layer_lines(layer: TextLayer, page: Page) -> list[ReadLine]:
+    """A text layer's lines as read lines of the page turned upright by its rotation; the
+    layer gives no word positions, so words share the line in proportion to their length."""
     turn = (360 - layer.rotation) % 360  # from the page as rendered to the upright page
     lines = []
     for line in layer.lines:
         quad = to_submitted(np.array(line.quad, dtype=np.float32), turn, page.width, page.height)
-        lines.append((quad, line.text, 1.0))
+        words = _word_quads(quad, proportional_words(line.text, 1.0))
+        lines.append(ReadLine(quad, line.text, 1.0, words))
     return lines
 
 

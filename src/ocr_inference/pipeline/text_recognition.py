@@ -13,6 +13,7 @@ import numpy.typing as npt
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
 from ocr_inference.pipeline.geometry import Image
+from ocr_inference.pipeline.words import WordSpan, ctc_words
 
 _HEIGHT = 48
 _MIN_WIDTH = 320
@@ -23,6 +24,7 @@ class RecognitionResult:
     texts: list[str] = field(default_factory=list)
     confidences: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    words: list[list[WordSpan]] = field(default_factory=list)
 
 
 def load_charset(session: Any, characters: Path | None = None) -> list[str]:
@@ -56,17 +58,27 @@ def ctc_greedy_decode(
 
     Confidence is the mean probability of the kept characters (0 for an empty line).
     """
+    decoded = []
+    for chars, _, kept in ctc_best_path(probs, charset):
+        decoded.append(("".join(chars), float(kept.mean()) if len(kept) else 0.0))
+    return decoded
+
+
+def ctc_best_path(
+    probs: npt.NDArray[np.float32], charset: list[str]
+) -> list[tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
+    """Per row of (N, T, C) probabilities: the kept characters, the time step each was
+    emitted at and its probability (repeats collapsed, blanks dropped)."""
     indices = probs.argmax(axis=2)
     maxima = probs.max(axis=2)
-    decoded = []
+    rows = []
     for row, row_probs in zip(indices, maxima, strict=True):
         keep = np.ones(len(row), dtype=bool)
         keep[1:] = row[1:] != row[:-1]
         keep &= row != 0
         chars = [charset[i] if i < len(charset) else "" for i in row[keep]]
-        confidence = float(row_probs[keep].mean()) if keep.any() else 0.0
-        decoded.append(("".join(chars), confidence))
-    return decoded
+        rows.append((chars, np.flatnonzero(keep).astype(np.int64), row_probs[keep]))
+    return rows
 
 
 class TextRecognizer:
@@ -85,13 +97,24 @@ class TextRecognizer:
         start = time.perf_counter()
         texts = [""] * len(crops)
         confidences = [0.0] * len(crops)
+        words: list[list[WordSpan]] = [[] for _ in crops]
         for batch in batches_by_aspect(crops, self._batch_size):
             ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in batch)
             width = max(_MIN_WIDTH, int(np.ceil(_HEIGHT * ratio)))
             tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
             probs = self._session.run(None, {self._input: tensor})[0]
-            for index, (text, confidence) in zip(
-                batch, ctc_greedy_decode(probs, self._charset), strict=True
+            for index, (chars, steps, kept) in zip(
+                batch, ctc_best_path(probs, self._charset), strict=True
             ):
-                texts[index], confidences[index] = text.strip(), confidence
-        return RecognitionResult(texts, confidences, time.perf_counter() - start)
+                texts[index] = "".join(chars).strip()
+                confidences[index] = float(kept.mean()) if len(kept) else 0.0
+                words[index] = ctc_words(chars, steps, kept, _step(crops[index], width, probs))
+        return RecognitionResult(texts, confidences, time.perf_counter() - start, words)
+
+
+def _step(crop: Image, width: int, probs: npt.NDArray[np.float32]) -> float:
+    """One time step's width as a fraction of ``crop``'s width: the T steps cover the whole
+    ``width``-pixel input, of which the resized crop fills the left part (``normalize_line``)."""
+    h, w = crop.shape[:2]
+    resized_w = min(width, max(1, int(np.ceil(_HEIGHT * w / max(h, 1)))))
+    return float(width / probs.shape[1] / resized_w)
