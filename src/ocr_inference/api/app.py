@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
-from ocr_inference.api.routes import health, metrics, ocr
+from ocr_inference.api.routes import health, metrics, ocr, web
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.errors import OCRError
@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ocr.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files(), name="static")
     _add_error_handlers(app)
     return app
 
