@@ -23,6 +23,8 @@ _TYPE = re.compile(rf"# TYPE ({_NAME}) (counter|gauge|histogram|summary|untyped)
 _SAMPLE = re.compile(rf"({_NAME})(?:\{{({_LABEL}(?:,{_LABEL})*)\}})? (\S+)")
 _LABEL_PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
+_HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+
 Labels = tuple[tuple[str, str], ...]
 
 
@@ -30,7 +32,7 @@ def parse_metrics(text: str) -> dict[str, dict[Labels, float]]:
     """Samples of a Prometheus text exposition (0.0.4) by name, then by sorted labels.
 
     Fails on any line outside the format, and on a sample whose ``# TYPE`` did not come
-    before it.
+    before it. A histogram's samples are under ``{name}_bucket``, ``_sum`` and ``_count``.
     """
     assert text.endswith("\n"), "the exposition must end with a newline"
     samples: dict[str, dict[Labels, float]] = {}
@@ -40,6 +42,8 @@ def parse_metrics(text: str) -> dict[str, dict[Labels, float]]:
         if typed := _TYPE.fullmatch(line):
             assert typed[1] not in samples, f"second # TYPE for {typed[1]}"
             samples[typed[1]] = {}
+            if typed[2] == "histogram":  # its samples are name_bucket, name_sum, name_count
+                samples.update({f"{typed[1]}{suffix}": {} for suffix in _HISTOGRAM_SUFFIXES})
             continue
         sample = _SAMPLE.fullmatch(line)
         assert sample, f"not in the exposition format: {line!r}"

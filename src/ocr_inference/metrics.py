@@ -9,11 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ocr_inference.storage import Stats
+from ocr_inference.storage import Histogram, Stats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 Sample = tuple[Mapping[str, str], float]
+# a sample whose name is the family's plus a suffix: a histogram's _bucket, _sum, _count
+SuffixedSample = tuple[str, Mapping[str, str], float]
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,24 @@ class Metric:
     """One metric family: its ``# HELP`` and ``# TYPE`` lines and its samples."""
 
     name: str
-    kind: Literal["counter", "gauge"]
+    kind: Literal["counter", "gauge", "histogram"]
     help: str
     samples: Sequence[Sample]
+    suffixed: Sequence[SuffixedSample] = ()
+
+
+def histogram(name: str, help: str, values: Histogram) -> Metric:
+    """A histogram family: cumulative ``_bucket`` samples, then ``_sum`` and ``_count``."""
+    buckets: list[SuffixedSample] = [
+        ("_bucket", {"le": _number(bound)}, count) for bound, count in values.buckets.items()
+    ]
+    return Metric(
+        name,
+        "histogram",
+        help,
+        [],
+        [*buckets, ("_sum", {}, values.sum), ("_count", {}, values.count)],
+    )
 
 
 def service_metrics(stats: Stats) -> list[Metric]:
@@ -60,6 +77,32 @@ def service_metrics(stats: Stats) -> list[Metric]:
             "Documents that ended in FAILURE, by error code.",
             [({"code": code}, count) for code, count in stats.failed.items()],
         ),
+        histogram(
+            "ocr_task_duration_seconds",
+            "Processing time of the documents that ended in SUCCESS (result meta.seconds).",
+            stats.durations,
+        ),
+        Metric(
+            "ocr_pages_processed_total",
+            "counter",
+            "Pages processed by workers (pages run again after a fault count again).",
+            [({}, stats.pages)],
+        ),
+        Metric(
+            "ocr_workers",
+            "gauge",
+            "Worker processes whose heartbeat is alive.",
+            [({}, stats.workers)],
+        ),
+        Metric(
+            "ocr_http_requests_total",
+            "counter",
+            "API requests by route template, method and status (all API processes).",
+            [
+                ({"route": route, "method": method, "status": status}, count)
+                for (method, route, status), count in stats.requests.items()
+            ],
+        ),
     ]
 
 
@@ -71,6 +114,10 @@ def render(metrics: Iterable[Metric]) -> str:
         lines.append(f"# TYPE {metric.name} {metric.kind}")
         lines.extend(
             f"{metric.name}{_labels(labels)} {_number(value)}" for labels, value in metric.samples
+        )
+        lines.extend(
+            f"{metric.name}{suffix}{_labels(labels)} {_number(value)}"
+            for suffix, labels, value in metric.suffixed
         )
     return "\n".join(lines) + "\n"
 

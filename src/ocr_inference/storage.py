@@ -21,15 +21,22 @@ Keys (all under ``ocr:``):
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 - ``ocr:counters``        hash of counts since the data was created: ``submitted``,
                           ``succeeded`` and ``failed:{code}`` (each task counted once, when
-                          it ends, by the ``ended`` field of its ``ocr:task:{id}``).
+                          it ends, by the ``ended`` field of its ``ocr:task:{id}``), and
+                          ``pages`` (every page a worker finished, re-runs included).
+- ``ocr:durations``       the task-duration histogram: one count per bucket of
+                          ``DURATION_BUCKETS`` (not cumulative), ``sum`` and ``count``;
+                          documents that succeeded, observed with their counter.
+- ``ocr:http_requests``   hash of API requests by ``"{method} {route} {status}"``, added
+                          to by every API process.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from redis.client import Pipeline
@@ -50,14 +57,24 @@ if held then
 end
 return held
 """
-# a task that ends twice (a split document's merge and its errback) is counted once
+# a task that ends twice (a split document's merge and its errback) is counted once;
+# ARGV[2], when not empty, is the duration bucket to count and ARGV[3] the seconds
 _COUNT_END = """
 if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HSETNX', KEYS[1], 'ended', ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  if ARGV[2] ~= '' then
+    redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+    redis.call('HINCRBYFLOAT', KEYS[3], 'sum', ARGV[3])
+    redis.call('HINCRBY', KEYS[3], 'count', 1)
+  end
 end
 """
 SUCCEEDED = "succeeded"
 _FAILED = "failed:"
+_PAGES = "pages"
+# upper bounds in seconds of the task-duration histogram's buckets (+Inf comes after them)
+DURATION_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+_INF = "+Inf"
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,22 @@ class WorkerReport:
 
 
 @dataclass(frozen=True)
+class Histogram:
+    """Observations counted in buckets: ``buckets`` maps each upper bound (the last one
+    ``inf``) to the observations at most that large, cumulative as Prometheus has it."""
+
+    buckets: dict[float, int]
+    sum: float
+    count: int
+
+
+RequestKey = tuple[str, str, str]  # method, route template, status
+
+
+@dataclass(frozen=True)
 class Stats:
-    """What /metrics reports, read from Redis in one round trip."""
+    """What /metrics reports, read from Redis in one round trip (and a scan of the worker
+    heartbeats)."""
 
     queued: dict[str, int]  # messages waiting in each queue
     running: int  # documents being processed
@@ -82,6 +113,12 @@ class Stats:
     submitted: int
     succeeded: int
     failed: dict[str, int]  # by error code
+    pages: int = 0  # pages processed
+    workers: int = 0  # worker processes whose heartbeat is alive
+    durations: Histogram = field(
+        default_factory=lambda: Histogram(dict.fromkeys((*DURATION_BUCKETS, math.inf), 0), 0.0, 0)
+    )
+    requests: dict[RequestKey, int] = field(default_factory=dict)
 
 
 class TaskStore:
@@ -161,13 +198,24 @@ class TaskStore:
         data = self.client.get(self._key("blob", task_id))
         return data if isinstance(data, bytes) else None
 
-    def finish(self, task_id: str, *, error_code: str | None) -> None:
+    def finish(self, task_id: str, *, error_code: str | None, seconds: float | None = None) -> None:
         """Once a task has ended, its record and blob live exactly as long as its result;
         the document no longer counts as running. It is counted once, as succeeded
-        (``error_code`` None) or failed with ``error_code``."""
+        (``error_code`` None) or failed with ``error_code``, and ``seconds``, its
+        processing time when known, goes into the duration histogram with that count."""
         self._release(task_id)
         outcome = SUCCEEDED if error_code is None else _FAILED + error_code
-        self.client.eval(_COUNT_END, 2, self._key("task", task_id), self._counters, outcome)
+        bucket = "" if seconds is None else _bucket(seconds)
+        self.client.eval(
+            _COUNT_END,
+            3,
+            self._key("task", task_id),
+            self._counters,
+            self._durations,
+            outcome,
+            bucket,
+            repr(float(seconds or 0.0)),
+        )
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)
@@ -195,7 +243,8 @@ class TaskStore:
             pipe.hincrby(key, "done", 1)
             pipe.hget(key, "total")
             pipe.zadd(self._running, {task_id: time.time() + stale_after_s}, xx=True)
-            done, total, _ = pipe.execute()
+            pipe.hincrby(self._counters, _PAGES, 1)
+            done, total, *_ = pipe.execute()
         return PageProgress(int(done), int(total or 0))
 
     def cancel(self, task_id: str) -> None:
@@ -255,6 +304,19 @@ class TaskStore:
     def _counters(self) -> str:
         return f"{PREFIX}:counters"
 
+    @property
+    def _durations(self) -> str:
+        return f"{PREFIX}:durations"
+
+    @property
+    def _requests(self) -> str:
+        return f"{PREFIX}:http_requests"
+
+    def count_request(self, method: str, route: str, status: int) -> None:
+        """Count one API request to ``route`` (its template, such as
+        ``/api/v1/ocr/results/{task_id}``), answered with ``status``."""
+        self.client.hincrby(self._requests, f"{method} {route} {status}", 1)
+
     def stats(self, queues: Sequence[str]) -> Stats:
         """Queue lengths, documents running, bytes held and the task counters, as every
         API process sees them."""
@@ -266,9 +328,11 @@ class TaskStore:
             pipe.zcard(self._running)
             pipe.get(self._held)
             pipe.hgetall(self._counters)
+            pipe.hgetall(self._durations)
+            pipe.hgetall(self._requests)
             _, *replies = pipe.execute()
-        *lengths, running, held, raw_counters = replies
-        counters = {field.decode(): int(value) for field, value in raw_counters.items()}
+        *lengths, running, held, raw_counters, raw_durations, raw_requests = replies
+        counters = {name.decode(): int(value) for name, value in raw_counters.items()}
         queued = {q: int(sum(lengths[i * steps : (i + 1) * steps])) for i, q in enumerate(queues)}
         return Stats(
             queued=queued,
@@ -281,6 +345,10 @@ class TaskStore:
                 for field, count in sorted(counters.items())
                 if field.startswith(_FAILED)
             },
+            pages=counters.get(_PAGES, 0),
+            workers=self.workers().alive,
+            durations=_histogram({k.decode(): v.decode() for k, v in raw_durations.items()}),
+            requests=_requests(raw_requests),
         )
 
     def heartbeat(self, worker: str, *, models_loaded: bool, ttl_s: int) -> None:
@@ -299,6 +367,29 @@ class TaskStore:
             alive += 1
             loaded = loaded or bool(json.loads(raw).get("models_loaded"))
         return WorkerReport(alive, loaded)
+
+
+def _bucket(seconds: float) -> str:
+    """The field of the smallest bucket that holds ``seconds``."""
+    return next((repr(bound) for bound in DURATION_BUCKETS if seconds <= bound), _INF)
+
+
+def _histogram(raw: dict[str, str]) -> Histogram:
+    buckets: dict[float, int] = {}
+    total = 0
+    for bound in (*DURATION_BUCKETS, math.inf):
+        total += int(raw.get(_INF if bound == math.inf else repr(bound), 0))
+        buckets[bound] = total
+    return Histogram(buckets, float(raw.get("sum", 0.0)), int(raw.get("count", 0)))
+
+
+def _requests(raw: dict[bytes, bytes]) -> dict[RequestKey, int]:
+    counts: dict[RequestKey, int] = {}
+    for name, value in raw.items():
+        method, _, rest = name.decode().partition(" ")
+        route, _, status = rest.rpartition(" ")
+        counts[(method, route, status)] = int(value)
+    return dict(sorted(counts.items()))
 
 
 def _queue_length(pipe: Pipeline, queue: str) -> None:

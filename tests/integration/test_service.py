@@ -153,3 +153,15 @@ def test_metrics_count_what_the_worker_ended(service: Service) -> None:
     assert after["ocr_tasks_succeeded_total"][()] >= before["ocr_tasks_succeeded_total"][()] + 1
     failed = after["ocr_tasks_failed_total"]
     assert failed[corrupt] == before["ocr_tasks_failed_total"].get(corrupt, 0) + 1
+    # the success's time went into the histogram, its page into the pages counter
+    count, total = "ocr_task_duration_seconds_count", "ocr_task_duration_seconds_sum"
+    assert after[count][()] >= before[count][()] + 1
+    assert after[total][()] > before[total][()]
+    inf = (("le", "+Inf"),)
+    assert after["ocr_task_duration_seconds_bucket"][inf] == after[count][()]
+    pages = "ocr_pages_processed_total"
+    assert after[pages][()] >= before[pages][()] + 1
+    assert after["ocr_workers"][()] >= 1
+    accepted = (("method", "POST"), ("route", "/api/v1/ocr/process"), ("status", "202"))
+    requests = "ocr_http_requests_total"
+    assert after[requests][accepted] == before[requests].get(accepted, 0) + 2

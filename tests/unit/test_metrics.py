@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import math
 
-from ocr_inference.metrics import Metric, render, service_metrics
-from ocr_inference.storage import Stats
+from ocr_inference.metrics import Metric, histogram, render, service_metrics
+from ocr_inference.storage import Histogram, Stats
 from support import parse_metrics
 
 
@@ -58,6 +58,10 @@ def test_service_metrics_report_every_figure_of_the_stats() -> None:
         submitted=10,
         succeeded=6,
         failed={"corrupt_document": 2, "timeout": 1},
+        pages=17,
+        workers=3,
+        durations=Histogram({1.0: 2, 10.0: 5, math.inf: 6}, 42.5, 6),
+        requests={("GET", "/api/v1/ocr/results/{task_id}", "200"): 9},
     )
     assert parse_metrics(render(service_metrics(stats))) == {
         "ocr_queue_messages": {(("queue", "ocr"),): 4, (("queue", "ocr.pages"),): 2},
@@ -66,4 +70,35 @@ def test_service_metrics_report_every_figure_of_the_stats() -> None:
         "ocr_tasks_submitted_total": {(): 10},
         "ocr_tasks_succeeded_total": {(): 6},
         "ocr_tasks_failed_total": {(("code", "corrupt_document"),): 2, (("code", "timeout"),): 1},
+        "ocr_task_duration_seconds": {},
+        "ocr_task_duration_seconds_bucket": {
+            (("le", "1"),): 2,
+            (("le", "10"),): 5,
+            (("le", "+Inf"),): 6,
+        },
+        "ocr_task_duration_seconds_sum": {(): 42.5},
+        "ocr_task_duration_seconds_count": {(): 6},
+        "ocr_pages_processed_total": {(): 17},
+        "ocr_workers": {(): 3},
+        "ocr_http_requests_total": {
+            (
+                ("method", "GET"),
+                ("route", "/api/v1/ocr/results/{task_id}"),
+                ("status", "200"),
+            ): 9
+        },
     }
+
+
+def test_a_histogram_has_cumulative_buckets_then_sum_and_count() -> None:
+    values = Histogram({0.5: 1, 2.5: 3, math.inf: 4}, 7.25, 4)
+    text = render([histogram("h_seconds", "Durations.", values)])
+    assert text.splitlines() == [
+        "# HELP h_seconds Durations.",
+        "# TYPE h_seconds histogram",
+        'h_seconds_bucket{le="0.5"} 1',
+        'h_seconds_bucket{le="2.5"} 3',
+        'h_seconds_bucket{le="+Inf"} 4',
+        "h_seconds_sum 7.25",
+        "h_seconds_count 4",
+    ]

@@ -45,6 +45,7 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
     task_id = str(task.request.id)
     split = False
     error_code: str | None = OCRError.code  # should anything but an OCRError stop it
+    seconds: float | None = None
     try:
         with _reported(runtime):
             _check_cancelled(runtime, task_id)
@@ -60,13 +61,13 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
                 log.info("split", extra={"pages": document.page_count, "per_task": per_task})
                 return task.replace(_split(task, document.page_count, per_task))
             result = _run(runtime, task_id, document)
-        error_code = None
+        error_code, seconds = None, result.meta.seconds
     except OCRError as exc:
         error_code = exc.code
         raise
     finally:
         if not split:
-            _finish(runtime, task_id, error_code)
+            _finish(runtime, task_id, error_code, seconds)
     _log_done(result)
     return result.model_dump(mode="json")
 
@@ -95,6 +96,7 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
     """Body of the merge task: the page ranges' results, in page order, as one document."""
     runtime = get_runtime()
     error_code: str | None = OCRError.code  # should anything but an OCRError stop it
+    seconds: float | None = None
     try:
         for part in parts:
             if "code" in part:
@@ -104,22 +106,25 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
         result = merge_results(
             (DocumentResult.model_validate(part) for part in parts), time.time() - started
         )
-        error_code = None
+        error_code, seconds = None, result.meta.seconds
     except OCRError as exc:
         error_code = exc.code
         raise
     finally:
-        _finish(runtime, document_id, error_code)
+        _finish(runtime, document_id, error_code, seconds)
     _log_done(result)
     return result.model_dump(mode="json")
 
 
-def _finish(runtime: WorkerRuntime, document_id: str, error_code: str | None) -> None:
-    """The document no longer counts as running. If Redis is unreachable, its entry goes
-    stale by itself and its upload expires; the result is what matters, and Celery stores
-    it once Redis is back."""
+def _finish(
+    runtime: WorkerRuntime, document_id: str, error_code: str | None, seconds: float | None
+) -> None:
+    """The document no longer counts as running; a success's ``seconds`` (its result's
+    ``meta.seconds``) goes into the duration histogram. If Redis is unreachable, its entry
+    goes stale by itself and its upload expires; the result is what matters, and Celery
+    stores it once Redis is back."""
     try:
-        runtime.store.finish(document_id, error_code=error_code)
+        runtime.store.finish(document_id, error_code=error_code, seconds=seconds)
     except redis.RedisError as exc:
         log.warning("document not marked finished: %s", exc)
 
