@@ -251,7 +251,8 @@ def worker_kills(work_dir: Path, tasks: int, kills: int, rng: random.Random) -> 
 
 
 def redis_restart(work_dir: Path, tasks: int, probes: dict[str, float]) -> Row:
-    with scenario("Redis restarted", work_dir, {}) as run:
+    # a task running across the outage must store its result within its time limit
+    with scenario("Redis restarted", work_dir, {"OCR_TASK_TIME_LIMIT_S": "60"}) as run:
         run.submit_workload(tasks, seed=13)
         time.sleep(8)
         run.fault("kill -9 Redis, 5 s down, restart on its AOF")
