@@ -123,6 +123,47 @@ def process(
         raise typer.Exit(1)
 
 
+class ExportFormat(StrEnum):
+    json = "json"
+    text = "text"
+    markdown = "markdown"
+    hocr = "hocr"
+    pdf = "pdf"
+
+
+@app.command()
+def submit(
+    files: Annotated[
+        list[Path], typer.Argument(help="Files to send.", exists=True, dir_okay=False)
+    ],
+    server: Annotated[str, typer.Option(help="The service's base URL.")] = "http://localhost:8000",
+    api_key: Annotated[
+        str | None, typer.Option(envvar="OCR_API_KEY", help="X-API-Key, if the server has keys.")
+    ] = None,
+    formats: Annotated[
+        list[ExportFormat] | None,
+        typer.Option("--format", "-f", help="Output format; repeat for several (default json)."),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write to.")] = Path(),
+    pages: Annotated[str | None, typer.Option(help="Pages to process, such as 1-3,7.")] = None,
+    dpi: Annotated[int | None, typer.Option(help="PDF render resolution.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each file.")] = 600.0,
+) -> None:
+    """Send files to a running service, follow their progress and write <stem>.<ext> each."""
+    from ocr_inference.client import Client
+    from ocr_inference.submit import submit_files
+
+    chosen = [f.value for f in formats or [ExportFormat.json]]
+    with Client(server, api_key=api_key) as client:
+        failures = submit_files(
+            client, files, chosen, output, pages=pages, dpi=dpi, timeout_s=timeout
+        )
+    for failure in failures:
+        typer.echo(f"failed: {failure.path}: {failure.code}: {failure.error}", err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (OCR_HOST).")] = None,
