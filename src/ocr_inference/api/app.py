@@ -17,7 +17,7 @@ from starlette.routing import Match
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
 from ocr_inference.api.request_metrics import RequestCountMiddleware
-from ocr_inference.api.routes import health, metrics, ocr, web
+from ocr_inference.api.routes import exports, health, metrics, ocr, web
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.errors import OCRError
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # added last, so outermost: it also counts the body limit's 413 answers
     app.add_middleware(RequestCountMiddleware)
     app.include_router(ocr.router)
+    app.include_router(exports.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(web.router)

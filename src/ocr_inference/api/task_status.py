@@ -6,7 +6,9 @@ from typing import Any
 
 from celery import Celery, states
 from celery.result import AsyncResult
+from fastapi import HTTPException
 
+from ocr_inference.exports.pages import select_page
 from ocr_inference.failures import error_result
 from ocr_inference.schemas import DocumentResult, ErrorResult, Progress, TaskState, TaskStatus
 from ocr_inference.storage import PageProgress
@@ -59,3 +61,18 @@ def read_status(
         pending_tasks=pending_tasks,
         progress=progress,
     )
+
+
+def only_page(status: TaskStatus, page_number: int | None) -> TaskStatus:
+    """``status`` with its result cut down to page ``page_number`` (when given and the task
+    has succeeded); see ``exports.select_page``.
+
+    Raises:
+        HTTPException: 404, the result has no such page.
+    """
+    if page_number is None or not isinstance(status.result, DocumentResult):
+        return status
+    page = select_page(status.result, page_number)
+    if page is None:
+        raise HTTPException(404, f"Page {page_number} is not in the result.")
+    return status.model_copy(update={"result": page})

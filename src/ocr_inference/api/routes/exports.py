@@ -1,0 +1,86 @@
+"""Downloads derived from a succeeded task: the result in other formats, and page images."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+
+from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
+from ocr_inference.api.results import page_images, succeeded_result
+from ocr_inference.api.services import Services
+from ocr_inference.exports import PdfPage, draw_overlay, to_hocr, to_pdf, to_png, to_text
+from ocr_inference.schemas import DocumentResult, Problem
+
+router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
+
+ExportFormat = Literal["json", "text", "markdown", "hocr", "pdf"]
+_MEDIA: dict[str, tuple[str, str]] = {
+    "json": ("application/json", "json"),
+    "text": ("text/plain; charset=utf-8", "txt"),
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+    "hocr": ("application/xhtml+xml; charset=utf-8", "hocr"),
+    "pdf": ("application/pdf", "pdf"),
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem} for code in (401, 404, 409, 410, 422, 503)
+}
+
+
+def _attachment(body: bytes, media_type: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/results/{task_id}/export",
+    response_class=Response,
+    responses={**_ERRORS, 200: {"content": {t: {} for t, _ in _MEDIA.values()}}},
+)
+def export(
+    task_id: str,
+    services: ServicesDep,
+    owner: OwnerDep,
+    format_: Annotated[ExportFormat, Query(alias="format")] = "json",
+) -> Response:
+    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR or a
+    searchable PDF (the page images with an invisible text layer)."""
+    result = succeeded_result(services, task_id, owner)
+    media_type, ext = _MEDIA[format_]
+    return _attachment(_render(services, task_id, result, format_), media_type, f"{task_id}.{ext}")
+
+
+def _render(services: Services, task_id: str, result: DocumentResult, format_: str) -> bytes:
+    if format_ == "json":
+        return result.model_dump_json().encode()
+    if format_ == "text":
+        return to_text(result)
+    if format_ == "markdown":
+        return result.markdown.encode()
+    if format_ == "hocr":
+        return to_hocr(result)
+    numbers = [p.page_number for p in result.pages]
+    pages = page_images(services, task_id, numbers) if numbers else iter(())
+    return to_pdf(result, (PdfPage(page.number, page.image) for page in pages))
+
+
+@router.get(
+    "/results/{task_id}/pages/{page_number}.png",
+    response_class=Response,
+    responses={**_ERRORS, 200: {"content": {"image/png": {}}}},
+)
+def page_png(
+    task_id: str,
+    page_number: Annotated[int, Path(ge=1)],
+    services: ServicesDep,
+    owner: OwnerDep,
+    overlay: bool = False,
+) -> Response:
+    """Page ``page_number`` of a succeeded task's upload as PNG, rendered as the worker saw
+    it; with ``overlay=true``, its text lines (red) and layout blocks (blue) drawn on it."""
+    result = succeeded_result(services, task_id, owner)
+    if all(p.page_number != page_number for p in result.pages):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Page {page_number} is not in the result.")
+    (page,) = page_images(services, task_id, [page_number])
+    image = draw_overlay(page.image, result, page_number) if overlay else page.image
+    return Response(to_png(image), media_type="image/png")

@@ -1,0 +1,156 @@
+"""A searchable PDF: each page image with an invisible text layer over its words.
+
+Written by hand: one JPEG image XObject per page, and the words in Helvetica (a standard
+font, WinAnsi encoding, nothing embedded) with text render mode 3 (invisible), each
+stretched horizontally (``Tz``) to its box. Characters outside WinAnsi become ``?``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from ocr_inference.schemas import Box, DocumentResult
+
+DEFAULT_DPI = 300.0  # for images that do not say theirs
+_JPEG_QUALITY = 85
+_DESCENT = 0.2  # of the font size: the baseline sits this far above the box's bottom
+
+# Helvetica advance widths (1/1000 em) of ASCII 32-126, from its AFM; 556 for the rest
+_ASCII_WIDTHS = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """A page image (RGB) for ``to_pdf``, with the number of the result's page it shows."""
+
+    page_number: int
+    image: npt.NDArray[np.uint8]
+
+
+def to_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> bytes:
+    """A PDF with one page per image, sized from the image and the page's dpi (72 pt per
+    inch), carrying the result's words of that page as invisible text. ``images`` is
+    iterated once, so a generator keeps one decoded page in memory at a time."""
+    dpis = {p.page_number: p.dpi or DEFAULT_DPI for p in result.pages}
+    writer = _Writer()
+    font = writer.add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    page_ids = []
+    pages_id = writer.reserve()
+    for page in images:
+        height, width = page.image.shape[:2]
+        scale = 72.0 / dpis.get(page.page_number, DEFAULT_DPI)
+        w_pt, h_pt = width * scale, height * scale
+        jpeg = _jpeg(page.image)
+        image_id = writer.add(
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
+            f"/Length {len(jpeg)} >>".encode(),
+            jpeg,
+        )
+        words = _words(result, page.page_number)
+        content = _content(words, w_pt, h_pt, scale)
+        content_id = writer.add(f"<< /Length {len(content)} >>".encode(), content)
+        page_ids.append(
+            writer.add(
+                f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
+                f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im0 {image_id} 0 R >> "
+                f">> /Contents {content_id} 0 R >>".encode()
+            )
+        )
+    kids = " ".join(f"{i} 0 R" for i in page_ids)
+    writer.set(pages_id, f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode())
+    catalog = writer.add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
+    return writer.finish(catalog)
+
+
+def _words(result: DocumentResult, page_number: int) -> list[tuple[str, Box]]:
+    """The page's words in reading order; a line without words counts as one."""
+    words: list[tuple[str, Box]] = []
+    for line in result.detections:
+        if line.page_number == page_number:
+            words += [(w.text, w.box) for w in line.words] or [(line.text, line.box)]
+    return words
+
+
+def _content(words: list[tuple[str, Box]], w_pt: float, h_pt: float, scale: float) -> bytes:
+    ops = [f"q {w_pt:.2f} 0 0 {h_pt:.2f} 0 0 cm /Im0 Do Q", "BT 3 Tr"]
+    for text, box in words:
+        encoded = text.encode("cp1252", errors="replace")
+        # PDF space: points, y upwards; the box is clockwise from the text's top-left
+        pts = [(x * scale, h_pt - y * scale) for x, y in box]
+        (x0, y0), (x1, y1), _, (x3, y3) = pts
+        length = math.hypot(x1 - x0, y1 - y0)
+        size = math.hypot(x0 - x3, y0 - y3)
+        advance = sum(_width(c) for c in encoded) / 1000 * size
+        if length <= 0 or size <= 0 or advance <= 0:
+            continue
+        cos, sin = (x1 - x0) / length, (y1 - y0) / length
+        ox, oy = x3 - sin * _DESCENT * size, y3 + cos * _DESCENT * size
+        ops.append(
+            f"/F1 {size:.2f} Tf {100 * length / advance:.2f} Tz "
+            f"{cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} {ox:.2f} {oy:.2f} Tm "
+            f"<{encoded.hex()}> Tj"
+        )
+    ops.append("ET")
+    return "\n".join(ops).encode()
+
+
+def _width(code: int) -> int:
+    return _ASCII_WIDTHS[code - 32] if 32 <= code <= 126 else 556
+
+
+def _jpeg(image: npt.NDArray[np.uint8]) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).convert("RGB").save(buffer, format="JPEG", quality=_JPEG_QUALITY)
+    return buffer.getvalue()
+
+
+class _Writer:
+    """Numbered objects, then the cross-reference table and trailer."""
+
+    def __init__(self) -> None:
+        self._objects: list[bytes | None] = []
+
+    def reserve(self) -> int:
+        self._objects.append(None)
+        return len(self._objects)
+
+    def set(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        if stream is not None:
+            body += b"\nstream\n" + stream + b"\nendstream"
+        self._objects[number - 1] = body
+
+    def add(self, body: bytes, stream: bytes | None = None) -> int:
+        number = self.reserve()
+        self.set(number, body, stream)
+        return number
+
+    def finish(self, root: int) -> bytes:
+        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for number, body in enumerate(self._objects, start=1):
+            offsets.append(len(out))
+            out += f"{number} 0 obj\n".encode() + (body or b"null") + b"\nendobj\n"
+        xref = len(out)
+        out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
+        out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+        out += (
+            f"trailer\n<< /Size {len(offsets) + 1} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+        ).encode()
+        return bytes(out)

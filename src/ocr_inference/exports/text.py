@@ -1,0 +1,14 @@
+"""A result as plain text."""
+
+from __future__ import annotations
+
+from ocr_inference.schemas import DocumentResult
+
+
+def to_text(result: DocumentResult) -> bytes:
+    """The lines of each page in reading order, one per line; a form feed separates pages."""
+    pages = []
+    for page in result.pages:
+        lines = [d.text for d in result.detections if d.page_number == page.page_number]
+        pages.append("".join(f"{line}\n" for line in lines))
+    return "\f".join(pages).encode()

@@ -1,0 +1,134 @@
+"""Export, page image and ?page= routes against a real Redis, with results planted in the
+Celery backend as a worker would leave them (no worker runs)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from factories import multipage, text_image
+from ocr_inference.api import create_app
+from ocr_inference.config import Settings
+from unit.exports.sample import FONT_SIZE, PAGES, sample_result
+
+KEY_A, KEY_B = "k-a-0123456789abcdef", "k-b-0123456789abcdef"
+URL = "/api/v1/ocr/results"
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[TestClient]:
+    settings = Settings(redis_url=redis_url, api_keys=f"{KEY_A},{KEY_B}")
+    with TestClient(create_app(settings), headers={"X-API-Key": KEY_A}) as test_client:
+        yield test_client
+
+
+def submit(client: TestClient) -> str:
+    tiff = multipage([text_image(lines, font_size=FONT_SIZE) for lines in PAGES], "TIFF")
+    response = client.post("/api/v1/ocr/process", files={"file": ("doc.tiff", tiff)})
+    assert response.status_code == 202, response.text
+    return str(response.json()["task_id"])
+
+
+def succeed(client: TestClient, task_id: str) -> None:
+    backend = client.app.state.services.celery.backend  # type: ignore[attr-defined]
+    backend.store_result(task_id, sample_result().model_dump(mode="json"), "SUCCESS")
+
+
+@pytest.fixture
+def task_id(client: TestClient) -> str:
+    task_id = submit(client)
+    succeed(client, task_id)
+    return task_id
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "ext"),
+    [
+        ("json", "application/json", "json"),
+        ("text", "text/plain; charset=utf-8", "txt"),
+        ("markdown", "text/markdown; charset=utf-8", "md"),
+        ("hocr", "application/xhtml+xml; charset=utf-8", "hocr"),
+        ("pdf", "application/pdf", "pdf"),
+    ],
+)
+def test_exports_are_attachments_of_their_type(
+    client: TestClient, task_id: str, fmt: str, media_type: str, ext: str
+) -> None:
+    response = client.get(f"{URL}/{task_id}/export", params={"format": fmt})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == media_type
+    assert response.headers["content-disposition"] == f'attachment; filename="{task_id}.{ext}"'
+    if fmt == "text":
+        assert response.text.split("\f")[1] == "".join(f"{line}\n" for line in PAGES[1])
+    if fmt == "markdown":
+        assert response.text == sample_result().markdown
+    if fmt == "pdf":
+        document = pdfium.PdfDocument(response.content)
+        assert len(document) == 2
+        assert document[0].get_size() == pytest.approx((1400 * 72 / 300, 500 * 72 / 300))
+
+
+def test_export_defaults_to_json(client: TestClient, task_id: str) -> None:
+    response = client.get(f"{URL}/{task_id}/export")
+    assert response.json()["detections"][0]["words"][0]["text"] == PAGES[0][0].split()[0]
+
+
+def test_unknown_format_is_422(client: TestClient, task_id: str) -> None:
+    response = client.get(f"{URL}/{task_id}/export", params={"format": "docx"})
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_request")
+
+
+def test_unfinished_task_is_409_not_ready(client: TestClient) -> None:
+    task_id = submit(client)
+    for path in ("export?format=text", "pages/1.png"):
+        response = client.get(f"{URL}/{task_id}/{path}")
+        assert (response.status_code, response.json()["code"]) == (409, "not_ready")
+
+
+def test_unknown_id_and_other_keys_task_are_404(client: TestClient, task_id: str) -> None:
+    other = {"X-API-Key": KEY_B}
+    for path in (f"{task_id}/export", f"{task_id}/pages/1.png", "nope/export"):
+        headers = other if path.startswith(task_id) else {}
+        response = client.get(f"{URL}/{path}", headers=headers)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_page_png_with_and_without_overlay(client: TestClient, task_id: str) -> None:
+    plain = client.get(f"{URL}/{task_id}/pages/2.png")
+    drawn = client.get(f"{URL}/{task_id}/pages/2.png", params={"overlay": "true"})
+    assert plain.headers["content-type"] == drawn.headers["content-type"] == "image/png"
+    plain_image = np.asarray(Image.open(io.BytesIO(plain.content)))
+    drawn_image = np.asarray(Image.open(io.BytesIO(drawn.content)))
+    assert plain_image.shape == drawn_image.shape == (500, 1400, 3)
+    expected = np.asarray(text_image(PAGES[1], font_size=FONT_SIZE))
+    assert np.array_equal(plain_image, expected)
+    assert not np.array_equal(plain_image, drawn_image)
+
+
+def test_page_not_in_result_is_404(client: TestClient, task_id: str) -> None:
+    for path in ("pages/3.png", "?page=3"):
+        response = client.get(f"{URL}/{task_id}/{path}")
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_results_of_one_page(client: TestClient, task_id: str) -> None:
+    body = client.get(f"{URL}/{task_id}", params={"page": 2}).json()
+    result = body["result"]
+    assert body["status"] == "SUCCESS"
+    assert [p["page_number"] for p in result["pages"]] == [2]
+    assert [d["text"] for d in result["detections"]] == PAGES[1]
+    assert result["markdown"].startswith("<!-- page 2 -->")
+    whole = client.get(f"{URL}/{task_id}").json()["result"]
+    assert len(whole["pages"]) == 2
+
+
+def test_page_filter_is_ignored_until_the_task_succeeds(client: TestClient) -> None:
+    task_id = submit(client)
+    body = client.get(f"{URL}/{task_id}", params={"page": 1}).json()
+    assert (body["status"], body["result"]) == ("PENDING", None)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from ocr_inference.exports import to_hocr
+from ocr_inference.schemas import DocumentResult
+
+NS = "{http://www.w3.org/1999/xhtml}"
+
+
+def _bbox(title: str) -> list[int]:
+    match = re.search(r"bbox (\d+) (\d+) (\d+) (\d+)", title)
+    assert match, title
+    return [int(v) for v in match.groups()]
+
+
+def _by_class(element: ET.Element, name: str) -> list[ET.Element]:
+    return [e for e in element.iter() if e.get("class") == name]
+
+
+def test_hocr_is_well_formed_with_pages_lines_and_words(result: DocumentResult) -> None:
+    root = ET.fromstring(to_hocr(result))
+    metas = {m.get("name"): m.get("content") for m in root.iter(f"{NS}meta")}
+    assert metas["ocr-system"].startswith("ocr-inference")
+    assert "ocrx_word" in metas["ocr-capabilities"].split()
+    pages = _by_class(root, "ocr_page")
+    assert len(pages) == 2
+    for index, (page, info) in enumerate(zip(pages, result.pages, strict=True)):
+        title = page.get("title", "")
+        assert _bbox(title) == [0, 0, info.width, info.height]
+        assert f"ppageno {index}" in title
+        lines = _by_class(page, "ocr_line")
+        detections = [d for d in result.detections if d.page_number == info.page_number]
+        assert len(lines) == len(detections)
+        for line, detection in zip(lines, detections, strict=True):
+            words = _by_class(line, "ocrx_word")
+            assert " ".join(w.text or "" for w in words) == detection.text
+            for word in [*words, line]:
+                x0, y0, x1, y1 = _bbox(word.get("title", ""))
+                assert 0 <= x0 < x1 <= info.width and 0 <= y0 < y1 <= info.height
+            for word in words:
+                conf = int(re.findall(r"x_wconf (\d+)", word.get("title", ""))[0])
+                assert 0 <= conf <= 100
+
+
+def test_hocr_escapes_text(result: DocumentResult) -> None:
+    result.detections[0].words[0].text = '<b>&"x"'
+    root = ET.fromstring(to_hocr(result))
+    assert _by_class(root, "ocrx_word")[0].text == '<b>&"x"'
