@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from celery import states
 from celery.result import AsyncResult
-from fastapi import APIRouter, Depends, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.api.services import Services
-from ocr_inference.api.task_status import read_status
+from ocr_inference.api.task_status import only_page, read_status
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import ServiceBusy, ServiceUnavailable, UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
@@ -102,16 +102,24 @@ def process(
     response_model_exclude_none=False,
     responses=_READ_ERRORS,
 )
-def results(task_id: str, services: ServicesDep, owner: OwnerDep) -> TaskStatus:
-    """Status of a task and, once it has ended, its result or error."""
+def results(
+    task_id: str,
+    services: ServicesDep,
+    owner: OwnerDep,
+    page: Annotated[int | None, Query(ge=1, description="Only this page's part.")] = None,
+) -> TaskStatus:
+    """Status of a task and, once it has ended, its result or error. With ``page``, the
+    result holds that page's detections, pages, layout, tables and markdown only (block
+    indexes renumbered within the page); 404 for a page not in the result."""
     store = _known(services, task_id, owner)
-    return read_status(
+    answer = read_status(
         services.celery,
         task_id,
         store.pending(QUEUE),
         store.progress(task_id),
         cancelled=store.cancelled(task_id),
     )
+    return only_page(answer, page)
 
 
 @router.delete(
