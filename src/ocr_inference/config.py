@@ -108,6 +108,16 @@ class Settings(BaseSettings):
     metrics_require_key: bool = Field(
         False, description="/metrics needs a valid X-API-Key too (it is public otherwise)."
     )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Key of the HMAC-SHA256 signature sent with each webhook "
+        "(X-OCR-Signature); unset: webhooks are not signed.",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow callback_url to reach private, loopback, link-local and reserved "
+        "addresses (refused by default, so that clients cannot probe the internal network).",
+    )
     pipeline_config: str | None = Field(
         None,
         description="Pipeline YAML file, or a shipped profile's name; unset: PP-StructureV3.",

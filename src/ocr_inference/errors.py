@@ -9,13 +9,15 @@ OCRError                       code               HTTP
 │   ├── CorruptDocument        corrupt_document   422
 │   ├── EncryptedDocument      encrypted_document 422
 │   ├── TooManyPixels          too_many_pixels    422
-│   └── TooManyPages           too_many_pages     422
+│   ├── TooManyPages           too_many_pages     422
+│   └── InvalidPages           invalid_pages      422  (``pages`` names a page the file lacks)
 ├── TaskError                                      (only ever a FAILURE result)
 │   ├── WorkerLost             worker_lost        500
 │   ├── TaskTimeout            timeout            504
 │   ├── UploadMissing          upload_missing     410
 │   └── TaskCancelled          cancelled          409
 ├── Unauthorized               unauthorized       401  (API keys are on; no valid X-API-Key)
+├── IdempotencyConflict        idempotency_conflict 422 (an Idempotency-Key reused for another file)
 ├── ServiceUnavailable         unavailable        503
 │   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
@@ -82,6 +84,10 @@ class TooManyPages(InputError):
     code = "too_many_pages"
 
 
+class InvalidPages(InputError):
+    code = "invalid_pages"
+
+
 class TaskError(OCRError):
     """The task could not complete for a reason outside the document's content."""
 
@@ -111,6 +117,13 @@ class Unauthorized(OCRError):
     code = "unauthorized"
     http_status = 401
     www_authenticate = 'ApiKey header="X-API-Key"'
+
+
+class IdempotencyConflict(OCRError):
+    """An ``Idempotency-Key`` already used, with the same API key, for a different file."""
+
+    code = "idempotency_conflict"
+    http_status = 422
 
 
 class ServiceUnavailable(OCRError):
@@ -144,6 +157,7 @@ ERROR_CODES: dict[str, str] = {
     "encrypted_document": "The PDF is password-protected.",
     "too_many_pixels": "A page would exceed OCR_MAX_PIXELS when rendered.",
     "too_many_pages": "The document has more than OCR_MAX_PAGES pages.",
+    "invalid_pages": "The pages option names a page the document does not have.",
     "worker_lost": "Worker processes died on this task OCR_MAX_ATTEMPTS times.",
     "timeout": "The task ran past OCR_TASK_TIME_LIMIT_S.",
     "upload_missing": "The stored upload expired or was deleted before processing.",

@@ -5,7 +5,13 @@ Keys (all under ``ocr:``):
 - ``ocr:task:{id}``      hash of the submission (file name, type, size, time, and ``owner``,
                           the SHA-256 hex of the API key that created it, when keys are on);
                           its presence is what makes an id known, so unknown or expired ids
-                          answer 404.
+                          answer 404. It also holds the client's options ``pages``, ``dpi``
+                          and ``callback_url`` when given, and ``idempotency``, the name of
+                          its ``ocr:idem:`` key, if any.
+- ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
+                          of a submission with an ``Idempotency-Key``; ``owner`` is ``-``
+                          while API keys are off. It expires with the task's record.
+- ``ocr:webhook:{id}``   set when the task's webhook was queued, so that it is sent once.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
 - ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
@@ -32,6 +38,7 @@ Keys (all under ``ocr:``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -48,7 +55,16 @@ _PRIORITY_SEP = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
 
 
-_TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled")
+_TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled", "webhook")
+# the claim of an Idempotency-Key, or what an earlier request stored under it
+_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held then
+  return held
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false
+"""
 _RELEASE = """
 local held = redis.call('HGET', KEYS[1], 'held')
 if held then
@@ -121,6 +137,25 @@ class Stats:
     requests: dict[RequestKey, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TaskOptions:
+    """What a client asked for besides the file; None: the service's default."""
+
+    pages: str | None = None  # normalized, such as "1-3,7"
+    dpi: int | None = None
+    callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """The task an ``Idempotency-Key`` stands for, and the SHA-256 of its upload."""
+
+    key: str  # the Redis key
+    task_id: str
+    sha256: str
+    new: bool  # claimed by this request; False: by an earlier one
+
+
 class TaskStore:
     """Submission records, upload blobs, delivery counts and worker heartbeats."""
 
@@ -141,9 +176,12 @@ class TaskStore:
         filename: str,
         doc_type: str,
         owner: str | None = None,
+        options: TaskOptions | None = None,
+        idempotency: str | None = None,
     ) -> None:
         """Record a submission and store its bytes, atomically; ``owner`` identifies the
-        API key that alone may see the task (None while keys are off)."""
+        API key that alone may see the task (None while keys are off); ``idempotency`` is
+        the Redis key of its ``IdempotencyClaim``."""
         record: dict[FieldT, EncodableT] = {
             "filename": filename,
             "type": doc_type,
@@ -151,8 +189,8 @@ class TaskStore:
             "held": str(len(data)),
             "submitted_at": f"{time.time():.3f}",
         }
-        if owner is not None:
-            record["owner"] = owner
+        extra = {"owner": owner, "idempotency": idempotency, **vars(options or TaskOptions())}
+        record.update({name: str(value) for name, value in extra.items() if value is not None})
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self._key("blob", task_id), data, ex=self.blob_ttl_s)
             pipe.hset(self._key("task", task_id), mapping=record)
@@ -160,6 +198,56 @@ class TaskStore:
             pipe.incrby(self._held, len(data))
             pipe.hincrby(self._counters, "submitted", 1)
             pipe.execute()
+
+    def options(self, task_id: str) -> TaskOptions:
+        """The options stored with a task (all None for an unknown task)."""
+        pages, dpi, url = self.client.hmget(
+            self._key("task", task_id), ["pages", "dpi", "callback_url"]
+        )
+        return TaskOptions(
+            pages=pages.decode() if isinstance(pages, bytes) else None,
+            dpi=int(dpi) if dpi else None,
+            callback_url=url.decode() if isinstance(url, bytes) else None,
+        )
+
+    def claim_idempotency(
+        self, owner: str | None, key: str, *, task_id: str, sha256: str
+    ) -> IdempotencyClaim:
+        """Claim ``key`` of ``owner`` for ``task_id`` atomically, or return the claim of an
+        earlier request (``new`` False), so that concurrent requests share one task."""
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        name = self._key("idem", f"{owner or '-'}:{digest}")
+        value = json.dumps({"task_id": task_id, "sha256": sha256})
+        held = self.client.eval(_CLAIM, 1, name, value, self.blob_ttl_s)
+        if held is None:
+            return IdempotencyClaim(name, task_id, sha256, new=True)
+        stored = json.loads(held)
+        return IdempotencyClaim(name, stored["task_id"], stored["sha256"], new=False)
+
+    def release_idempotency(self, claim: IdempotencyClaim) -> None:
+        """Drop a claim whose task was never queued."""
+        self.client.delete(claim.key)
+
+    def _idempotency_key(self, task_id: str) -> str | None:
+        name = self.client.hget(self._key("task", task_id), "idempotency")
+        return name.decode() if isinstance(name, bytes) else None
+
+    def keep_idempotency(self, task_id: str) -> None:
+        """Once the task has ended, its idempotency key lives as long as its result."""
+        name = self._idempotency_key(task_id)
+        if name is not None:
+            self.client.expire(name, self.result_ttl_s)
+
+    def forget_idempotency(self, task_id: str) -> None:
+        """Drop the idempotency key of a task about to be forgotten."""
+        name = self._idempotency_key(task_id)
+        if name is not None:
+            self.client.delete(name)
+
+    def claim_webhook(self, task_id: str) -> bool:
+        """Whether this call is the first to queue the webhook of ``task_id``."""
+        key = self._key("webhook", task_id)
+        return bool(self.client.set(key, 1, nx=True, ex=self.result_ttl_s))
 
     @property
     def _held(self) -> str:

@@ -11,7 +11,7 @@ def all_error_classes() -> list[type[errors.OCRError]]:
 
 def test_every_code_is_documented() -> None:
     codes = {cls.code for cls in all_error_classes()} - {"configuration", "model_error"}
-    codes -= {"unavailable", "busy", "unauthorized"}  # HTTP answers, never a task result
+    codes -= {"unavailable", "busy", "unauthorized", "idempotency_conflict"}  # HTTP answers only
     assert codes <= set(errors.ERROR_CODES)
 
 

@@ -10,7 +10,7 @@ import io
 import re
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -81,7 +81,7 @@ def check_image(image: Image.Image, limits: Limits) -> int:
 
 
 def iter_image_pages(
-    data: bytes, limits: Limits, *, select: range | None = None
+    data: bytes, limits: Limits, *, select: Sequence[int] | None = None
 ) -> tuple[int, Iterator[Page]]:
     """Check every frame, then return the frame count and a lazy decoder of the frames
     whose 0-based index is in ``select`` (all by default)."""

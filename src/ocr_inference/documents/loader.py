@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ocr_inference.documents.images import iter_image_pages
 from ocr_inference.documents.page import Limits, Page
 from ocr_inference.documents.pdf import iter_pdf_pages
 from ocr_inference.documents.sniff import SNIFF_BYTES, DocumentType, sniff_type
-from ocr_inference.errors import EmptyFile, UnsupportedType
+from ocr_inference.errors import EmptyFile, InvalidPages, UnsupportedType
 
 
 @dataclass
@@ -45,16 +45,19 @@ def open_document(
     limits: Limits | None = None,
     *,
     text_layer: bool = False,
-    select: range | None = None,
+    select: Sequence[int] | None = None,
 ) -> Document:
     """Validate a document completely and return it ready to be decoded page by page.
 
     With ``text_layer``, PDF pages also carry their text layer (``Page.text_layer``).
-    With ``select`` (0-based page indexes, step 1), only those pages are decoded; the
-    whole document is validated all the same and ``page_count`` counts every page.
+    With ``select`` (0-based page indexes), only those pages are decoded, in that order;
+    the whole document is validated all the same and ``page_count`` counts every page. A
+    ``range`` is cut to the pages the document has; any other sequence must name only
+    pages it has.
 
     Raises:
-        InputError: a subclass naming why the document cannot be processed.
+        InputError: a subclass naming why the document cannot be processed;
+            ``InvalidPages`` when ``select`` names a page the document lacks.
     """
     limits = limits or Limits()
     kind = detect_type(data)
@@ -62,4 +65,13 @@ def open_document(
         count, pages = iter_pdf_pages(data, limits, text_layer=text_layer, select=select)
     else:
         count, pages = iter_image_pages(data, limits, select=select)
-    return Document(kind, count, pages)
+    document = Document(kind, count, pages)
+    if select is not None and not isinstance(select, range):
+        missing = [index + 1 for index in select if not 0 <= index < count]
+        if missing:
+            document.close()
+            pages_word = "page" if count == 1 else "pages"
+            raise InvalidPages(
+                f"The document has {count} {pages_word}; there is no page {missing[0]}."
+            )
+    return document

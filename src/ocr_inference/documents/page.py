@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +21,16 @@ class Limits:
     dpi: int = 300
 
 
-def selected(select: range | None, count: int) -> range:
-    """The 0-based page indexes of ``select`` that a document of ``count`` pages has."""
+def selected(select: Sequence[int] | None, count: int) -> Sequence[int]:
+    """The 0-based page indexes of ``select`` that a document of ``count`` pages has: a
+    ``range`` is cut to the document, any other sequence is taken as it is (``open_document``
+    has checked it)."""
     every = range(count)
-    return every if select is None else every[select.start : select.stop]
+    if select is None:
+        return every
+    if isinstance(select, range):
+        return every[select.start : select.stop]
+    return select
 
 
 def check_page_size(

@@ -3,7 +3,7 @@ their text layer read too when asked for (``text_layer``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -53,7 +53,7 @@ def check_pdf(pdf: pdfium.PdfDocument, limits: Limits) -> list[tuple[int, int]]:
 
 
 def iter_pdf_pages(
-    data: bytes, limits: Limits, *, text_layer: bool = False, select: range | None = None
+    data: bytes, limits: Limits, *, text_layer: bool = False, select: Sequence[int] | None = None
 ) -> tuple[int, Iterator[Page]]:
     """Check the whole PDF, then return its page count and a lazy page renderer of the
     pages whose 0-based index is in ``select`` (all by default); with ``text_layer``, each

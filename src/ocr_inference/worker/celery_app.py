@@ -13,6 +13,8 @@ PROCESS_TASK = "ocr_inference.process_document"
 PAGES_TASK = "ocr_inference.process_pages"
 MERGE_TASK = "ocr_inference.merge_pages"
 FAILED_TASK = "ocr_inference.document_failed"
+WEBHOOK_QUEUE = "ocr.webhooks"  # callbacks to clients, so that slow receivers hold no page
+WEBHOOK_TASK = "ocr_inference.send_webhook"
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -26,8 +28,8 @@ def create_celery_app(settings: Settings) -> Celery:
     app = Celery("ocr_inference", broker=settings.redis_url, backend=settings.redis_url)
     app.conf.update(
         task_default_queue=QUEUE,
-        # a worker started without -Q reads both; page ranges are listed first
-        task_queues=(Queue(PAGES_QUEUE), Queue(QUEUE)),
+        # a worker started without -Q reads all three; page ranges are listed first
+        task_queues=(Queue(PAGES_QUEUE), Queue(QUEUE), Queue(WEBHOOK_QUEUE)),
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from celery import Task, signals
 
 from ocr_inference.config import get_settings
 from ocr_inference.errors import OCRError
 from ocr_inference.logs import configure_logging
-from ocr_inference.worker import tasks
+from ocr_inference.worker import tasks, webhook
 from ocr_inference.worker.celery_app import (
     FAILED_TASK,
     MERGE_TASK,
     PAGES_TASK,
     PROCESS_TASK,
     QUEUE,
+    WEBHOOK_TASK,
     create_celery_app,
 )
 from ocr_inference.worker.runtime import current_runtime, get_runtime
@@ -57,6 +59,20 @@ def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -
 def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     """Errback of a split document's merge, which Celery calls if a page range failed."""
     tasks.document_failed(str(request.id), exc)
+
+
+# 5 tries in all, about 1, 2, 4 and 8 s apart (each delay drawn at random below it)
+@app.task(
+    name=WEBHOOK_TASK,
+    autoretry_for=(httpx.HTTPError, webhook.ResultNotStored),
+    max_retries=4,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    ignore_result=True,
+)
+def send_webhook(task_id: str, url: str, status: str, code: str | None = None) -> None:
+    """POST the end of document ``task_id`` to the client's ``callback_url``."""
+    webhook.send(task_id, url, status, code)
 
 
 def _current_task_id() -> str | None:
@@ -100,4 +116,5 @@ __all__ = [
     "merge_pages",
     "process_document",
     "process_pages",
+    "send_webhook",
 ]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import redis
@@ -23,6 +24,7 @@ from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from ocr_inference.documents import open_document
 from ocr_inference.documents.loader import Document
 from ocr_inference.errors import (
+    InvalidPages,
     OCRError,
     TaskCancelled,
     TaskTimeout,
@@ -31,8 +33,11 @@ from ocr_inference.errors import (
     error_from_code,
 )
 from ocr_inference.failures import error_result
+from ocr_inference.page_selection import parse_pages
 from ocr_inference.pipeline.assembly import merge_results
 from ocr_inference.schemas import DocumentResult
+from ocr_inference.storage import TaskOptions
+from ocr_inference.worker import webhook
 from ocr_inference.worker.celery_app import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK
 from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
@@ -50,16 +55,16 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
         with _reported(runtime):
             _check_cancelled(runtime, task_id)
             _check_attempts(runtime, task_id)
-            document = _open(runtime, task_id)
+            document, pages = _open(runtime, task_id)
             runtime.store.start_document(
-                task_id, document.page_count, stale_after_s=runtime.settings.visibility_timeout_s
+                task_id, pages, stale_after_s=runtime.settings.visibility_timeout_s
             )
             per_task = runtime.settings.pages_per_task
-            if document.page_count > per_task:
+            if pages > per_task:
                 document.close()
                 split = True
-                log.info("split", extra={"pages": document.page_count, "per_task": per_task})
-                return task.replace(_split(task, document.page_count, per_task))
+                log.info("split", extra={"pages": pages, "per_task": per_task})
+                return task.replace(_split(task, pages, per_task))
             result = _run(runtime, task_id, document)
         error_code, seconds = None, result.meta.seconds
     except OCRError as exc:
@@ -73,7 +78,8 @@ def process_document(task: Task[Any, Any]) -> dict[str, Any]:
 
 
 def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
-    """Body of a page-range task: pages ``first`` to ``stop - 1`` (0-based) of a document.
+    """Body of a page-range task: pages ``first`` to ``stop - 1`` (0-based) of those the
+    client selected (all by default) of a document.
 
     A refusal is returned, not raised, so that the merge can report it with its code; once
     one range has failed, the ranges not yet started are skipped.
@@ -85,7 +91,7 @@ def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int)
         with _reported(runtime):
             _check_cancelled(runtime, document_id)
             _check_attempts(runtime, str(task.request.id))
-            document = _open(runtime, document_id, range(first, stop))
+            document, _ = _open(runtime, document_id, first, stop)
             return _run(runtime, document_id, document).model_dump(mode="json")
     except OCRError as exc:
         runtime.store.mark_failed(document_id)
@@ -127,6 +133,7 @@ def _finish(
         runtime.store.finish(document_id, error_code=error_code, seconds=seconds)
     except redis.RedisError as exc:
         log.warning("document not marked finished: %s", exc)
+    webhook.notify(runtime, document_id, error_code)
 
 
 def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
@@ -145,7 +152,9 @@ def document_failed(document_id: str, exc: BaseException) -> None:
     """A split document failed outside the merge (a page range's task failed in Celery):
     it no longer counts as running, and its upload expires with its result. It is counted
     as failed with the code the API reports for ``exc``."""
-    get_runtime().store.finish(document_id, error_code=error_result(exc).code)
+    runtime, code = get_runtime(), error_result(exc).code
+    runtime.store.finish(document_id, error_code=code)
+    webhook.notify(runtime, document_id, code)
 
 
 def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:
@@ -162,12 +171,34 @@ def _check_cancelled(runtime: WorkerRuntime, document_id: str) -> None:
         raise TaskCancelled("The task was cancelled.")
 
 
-def _open(runtime: WorkerRuntime, document_id: str, select: range | None = None) -> Document:
+def _open(
+    runtime: WorkerRuntime, document_id: str, first: int = 0, stop: int | None = None
+) -> tuple[Document, int]:
+    """The document with the client's options (``pages``, ``dpi``), limited to the
+    ``first`` to ``stop - 1`` of its selected pages, and how many pages it selects."""
     data = runtime.store.load_blob(document_id)
     if data is None:
         raise UploadMissing("The uploaded file is no longer stored; submit it again.")
+    options = runtime.store.options(document_id)
+    limits = runtime.limits if options.dpi is None else replace(runtime.limits, dpi=options.dpi)
     text_layer = runtime.settings.pipeline.text_layer != "never"
-    return open_document(data, runtime.limits, text_layer=text_layer, select=select)
+    chosen = _chosen_pages(runtime, options)
+    select: Sequence[int] | None = None
+    if chosen is not None:
+        select = chosen[first:stop]
+    elif stop is not None:
+        select = range(first, stop)
+    document = open_document(data, limits, text_layer=text_layer, select=select)
+    return document, document.page_count if chosen is None else len(chosen)
+
+
+def _chosen_pages(runtime: WorkerRuntime, options: TaskOptions) -> tuple[int, ...] | None:
+    if options.pages is None:
+        return None
+    try:
+        return parse_pages(options.pages, max_page=runtime.settings.max_pages)
+    except ValueError as exc:  # the API checked it, against its own OCR_MAX_PAGES
+        raise InvalidPages(f"Invalid pages {options.pages!r}: {exc}.") from exc
 
 
 def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> DocumentResult:

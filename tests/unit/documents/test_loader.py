@@ -9,7 +9,13 @@ from PIL import Image
 
 from factories import encode, multipage, png_with_header_size, text_image
 from ocr_inference.documents import DocumentType, Limits, open_document
-from ocr_inference.errors import CorruptDocument, EncryptedDocument, TooManyPages, TooManyPixels
+from ocr_inference.errors import (
+    CorruptDocument,
+    EncryptedDocument,
+    InvalidPages,
+    TooManyPages,
+    TooManyPixels,
+)
 
 
 def test_multipage_tiff_yields_every_page_in_order() -> None:
@@ -114,3 +120,19 @@ def test_an_unread_document_can_be_closed() -> None:
     document = open_document(multipage(images, "PDF"))
     document.close()
     assert list(document.pages) == []
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PDF"])
+def test_any_pages_can_be_selected_and_keep_their_numbers(fmt: str) -> None:
+    images = [text_image([f"page {i}"], size=(300 + 10 * i, 200)) for i in range(5)]
+    document = open_document(multipage(images, fmt), select=(0, 3, 4))
+    assert document.page_count == 5
+    pages = list(document.pages)
+    assert [p.number for p in pages] == [1, 4, 5]
+    assert pages[0].width < pages[1].width < pages[2].width  # the pages asked for, in order
+
+
+def test_selecting_a_page_past_the_end_is_invalid_pages() -> None:
+    images = [text_image(["page"], size=(300, 200))] * 3
+    with pytest.raises(InvalidPages, match="has 3 pages; there is no page 5"):
+        open_document(multipage(images, "PDF"), select=(1, 4))

@@ -8,10 +8,21 @@ from typing import Annotated, Any
 
 from celery import states
 from celery.result import AsyncResult
-from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    UploadFile,
+    status,
+)
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.api.services import Services
+from ocr_inference.api.submission import claim_key, task_options
 from ocr_inference.api.task_status import only_page, read_status
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import ServiceBusy, ServiceUnavailable, UploadTooLarge
@@ -79,18 +90,49 @@ def process(
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF, BMP or WebP")],
     services: ServicesDep,
     owner: OwnerDep,
+    pages: Annotated[
+        str | None, Form(max_length=1000, description="1-based pages, such as 1-3,7; all if unset")
+    ] = None,
+    dpi: Annotated[
+        int | None, Form(ge=72, le=600, description="PDF render resolution; OCR_DPI if unset")
+    ] = None,
+    callback_url: Annotated[
+        str | None, Form(max_length=2048, description="http(s) URL POSTed when the task ends")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=255, description="Repeat-safe submission"),
+    ] = None,
 ) -> TaskAccepted:
     """Queue a document for OCR; poll the results route with the returned task id."""
     data = _read_limited(file, services.settings.max_upload_bytes)
     doc_type = detect_type(data)
-    _admit(services, len(data))
+    options = task_options(services.settings, pages, dpi, callback_url)
     task_id = str(uuid.uuid4())
-    services.store.create(
-        task_id, data, filename=_safe_name(file.filename), doc_type=doc_type, owner=owner
-    )
+    claim = None
+    if idempotency_key is not None:
+        claim = claim_key(services.store, owner, idempotency_key, task_id=task_id, data=data)
+        if not claim.new:
+            return TaskAccepted(task_id=claim.task_id)
+    try:
+        _admit(services, len(data))
+        services.store.create(
+            task_id,
+            data,
+            filename=_safe_name(file.filename),
+            doc_type=doc_type,
+            owner=owner,
+            options=options,
+            idempotency=claim.key if claim else None,
+        )
+    except Exception:
+        if claim is not None:
+            services.store.release_idempotency(claim)
+        raise
     try:
         services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
     except Exception as exc:
+        services.store.forget_idempotency(task_id)
         services.store.forget(task_id)
         raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
     return TaskAccepted(task_id=task_id)
@@ -135,6 +177,7 @@ def delete(task_id: str, services: ServicesDep, owner: OwnerDep) -> None:
     result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
     if result.state in states.READY_STATES:
         result.forget()
+        store.forget_idempotency(task_id)
         store.forget(task_id)
     else:
         store.cancel(task_id)
