@@ -142,7 +142,7 @@ def process(
     "/results/{task_id}",
     response_model=TaskStatus,
     response_model_exclude_none=False,
-    responses=_READ_ERRORS,
+    responses={**_READ_ERRORS, 422: {"model": Problem}},  # 422: a bad ?page
 )
 def results(
     task_id: str,
