@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 RUN := $(UV) run --frozen --extra $(EXTRA)
 
-.PHONY: install install-dev up test lint typecheck unit integration reliability bench clean
+.PHONY: install install-dev system-deps up test lint typecheck unit integration reliability bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,7 +38,12 @@ unit: install-dev
 integration: install-dev
 	$(RUN) pytest -m integration
 
-test: lint typecheck  ## lint, types and every test not marked slow
+system-deps:  ## poppler-utils (pdftotext) for the searchable-PDF tests, where apt and root allow
+	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils \
+		|| echo "pdftotext unavailable: its checks will be skipped"; }
+
+test: lint typecheck system-deps  ## lint, types and every test not marked slow
 	$(RUN) pytest -m "not slow"
 
 reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz run, and docs/reliability.md
