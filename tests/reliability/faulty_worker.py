@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import signal
 import time
+from typing import Any
 
 from ocr_inference import cli
-from ocr_inference.documents.loader import Document
 from ocr_inference.worker import tasks
 from ocr_inference.worker.runtime import WorkerRuntime
 
@@ -26,9 +26,7 @@ CRASH_MARKER = b"ocr-fault\x00crash"
 _open = tasks._open
 
 
-def _open_or_hang(
-    runtime: WorkerRuntime, document_id: str, select: range | None = None
-) -> Document:
+def _open_or_hang(runtime: WorkerRuntime, document_id: str, *args: Any) -> Any:
     data = runtime.store.load_blob(document_id) or b""
     if HANG_MARKER in data:
         # billiard's soft time limit is SIGUSR1; a blocked signal waits, as it does for
@@ -37,7 +35,7 @@ def _open_or_hang(
         time.sleep(3600)
     if CRASH_MARKER in data:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _open(runtime, document_id, select)
+    return _open(runtime, document_id, *args)
 
 
 tasks._open = _open_or_hang
