@@ -13,13 +13,13 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pypdf
 from PIL import Image
 
-from factories import encode, multipage, png_with_header_size, text_image
+from factories import encode, multipage, png_with_header_size, raw_pdf, text_image
 from ocr_inference.documents import DocumentType
 from ocr_inference.errors import (
     CorruptDocument,
@@ -32,24 +32,6 @@ from ocr_inference.errors import (
 )
 
 _POINTS_PER_INCH = 72
-
-
-def raw_pdf(objects: Sequence[bytes], *, root: int = 1) -> bytes:
-    """A PDF written by hand: ``objects`` numbered from 1, a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        root,
-        xref,
-    )
-    return bytes(out)
 
 
 def _one_page_pdf(media_box: bytes = b"0 0 200 200") -> bytes:
