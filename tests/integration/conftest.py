@@ -11,6 +11,7 @@ from integration.service import (
     MAX_ATTEMPTS,
     MAX_PAGES,
     MAX_UPLOAD_MB,
+    WEBHOOK_SECRET,
     Service,
     start_process,
     wait_ready,
@@ -33,6 +34,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             "OCR_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
             "OCR_DEVICE": "cpu",
             "OCR_PORT": str(port),
+            "OCR_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "OCR_WEBHOOK_ALLOW_PRIVATE": "true",  # the test receiver listens on 127.0.0.1
         }
         worker = start_process(["worker", "--concurrency", "1"], env, log_dir / "worker.log")
         api = start_process(["serve"], env, log_dir / "api.log")

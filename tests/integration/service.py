@@ -16,6 +16,7 @@ import redis
 MAX_UPLOAD_MB = 4
 MAX_PAGES = 20
 MAX_ATTEMPTS = 3
+WEBHOOK_SECRET = "integration-webhook-secret"
 
 
 @dataclass
