@@ -119,6 +119,13 @@ class Unauthorized(OCRError):
     www_authenticate = 'ApiKey header="X-API-Key"'
 
 
+class ResultNotReady(OCRError):
+    """The task has not succeeded (yet), so it has nothing to derive a download from."""
+
+    code = "not_ready"
+    http_status = 409
+
+
 class IdempotencyConflict(OCRError):
     """An ``Idempotency-Key`` already used, with the same API key, for a different file."""
 

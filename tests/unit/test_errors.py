@@ -11,7 +11,13 @@ def all_error_classes() -> list[type[errors.OCRError]]:
 
 def test_every_code_is_documented() -> None:
     codes = {cls.code for cls in all_error_classes()} - {"configuration", "model_error"}
-    codes -= {"unavailable", "busy", "unauthorized", "idempotency_conflict"}  # HTTP answers only
+    codes -= {
+        "unavailable",
+        "busy",
+        "unauthorized",
+        "idempotency_conflict",
+        "not_ready",
+    }  # HTTP answers only
     assert codes <= set(errors.ERROR_CODES)
 
 

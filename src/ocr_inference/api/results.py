@@ -8,15 +8,8 @@ from ocr_inference.api.routes.ocr import _known
 from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
 from ocr_inference.documents import Page, open_document
-from ocr_inference.errors import OCRError, UploadMissing
+from ocr_inference.errors import ResultNotReady, UploadMissing
 from ocr_inference.schemas import DocumentResult
-
-
-class ResultNotReady(OCRError):
-    """The task has not succeeded (yet), so it has nothing to derive a download from."""
-
-    code = "not_ready"
-    http_status = 409
 
 
 def succeeded_result(services: Services, task_id: str, owner: str | None) -> DocumentResult:
