@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the fault-injection harness lives wit
 
 from common import write_section  # noqa: E402
 from hostile import CASES  # noqa: E402
+from integration.service import pool_children  # noqa: E402
 from reliability.cluster import Cluster  # noqa: E402
 from reliability.faulty_worker import CRASH_MARKER, HANG_MARKER  # noqa: E402
 from reliability.workload import (  # noqa: E402
@@ -120,7 +121,7 @@ class Run:
     def sample_rss(self, stop: threading.Event) -> None:
         while not stop.is_set():
             for worker in self.cluster.workers:
-                for pid in [worker.pid, *self.cluster.pool_children(worker)]:
+                for pid in [worker.pid, *pool_children(worker)]:
                     self.peak_rss_mb = max(self.peak_rss_mb, rss_mb(pid))
             stop.wait(0.25)
 
@@ -230,7 +231,7 @@ def pool_kills(work_dir: Path, tasks: int, kills: int, rng: random.Random) -> Ro
         worker = run.cluster.workers[-1]
         for _ in range(kills):
             time.sleep(rng.uniform(1, 4))
-            children = run.cluster.pool_children(worker)
+            children = pool_children(worker)
             if children:
                 run.fault("kill -9 pool process")
                 run.cluster.kill_pid(rng.choice(children))

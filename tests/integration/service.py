@@ -59,11 +59,19 @@ class Service:
             time.sleep(interval_s)
 
     def pool_children(self) -> list[int]:
-        path = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
+        return pool_children(self.worker)
 
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.redis_url, decode_responses=True)
+
+
+def pool_children(worker: subprocess.Popen[bytes]) -> list[int]:
+    """Pids of a worker's pool processes; none once the worker has exited."""
+    path = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+    try:
+        return [int(pid) for pid in path.read_text().split()]
+    except FileNotFoundError:
+        return []
 
 
 def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -121,13 +121,6 @@ class Cluster:
     def kill_pid(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
-    def pool_children(self, worker: subprocess.Popen[bytes]) -> list[int]:
-        path = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
-        try:
-            return [int(pid) for pid in path.read_text().split()]
-        except FileNotFoundError:
-            return []
-
     def logs(self) -> str:
         return "\n".join(
             f"== {path.name}\n{path.read_text(errors='replace')[-4000:]}"

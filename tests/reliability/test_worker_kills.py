@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from integration.service import pool_children
 from reliability.cluster import Cluster, wait_all
 from reliability.workload import document, result_problems, workload
 
@@ -47,7 +48,7 @@ def test_documents_survive_killed_pool_processes(tmp_path: Path) -> None:
         worker = cluster.workers[-1]
         for _ in range(4):
             time.sleep(rng.uniform(2, 6))
-            children = cluster.pool_children(worker)
+            children = pool_children(worker)
             assert children, "the worker has no pool process"
             os.kill(rng.choice(children), signal.SIGKILL)
         assert_all_whole(cluster, tasks, timeout_s=600)
