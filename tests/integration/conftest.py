@@ -19,6 +19,7 @@ from integration.service import (
 from ocr_inference.processes import stop_all
 from ocr_inference.redis_server import EmbeddedRedis
 from support import free_port
+from webhook_receiver import Receiver, receiving
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +46,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             yield Service(base_url, redis.url, worker, log_dir)
         finally:
             stop_all([api, worker])
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1, which the service may call (private addresses are
+    allowed)."""
+    with receiving() as recorder:
+        yield recorder

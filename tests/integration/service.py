@@ -26,9 +26,13 @@ class Service:
     worker: subprocess.Popen[bytes]
     log_dir: Path
 
-    def submit(self, data: bytes, name: str = "upload.bin") -> str:
+    def submit(self, data: bytes, name: str = "upload.bin", **form: str) -> str:
+        """The task id of an accepted upload; ``form`` holds options such as ``pages``."""
         response = httpx.post(
-            f"{self.base_url}/api/v1/ocr/process", files={"file": (name, data)}, timeout=30
+            f"{self.base_url}/api/v1/ocr/process",
+            files={"file": (name, data)},
+            data=form,
+            timeout=30,
         )
         assert response.status_code == 202, response.text
         return str(response.json()["task_id"])

@@ -4,12 +4,8 @@ worker POSTs to a receiver that these tests run on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,76 +14,11 @@ import pytest
 from factories import PAGE_LINES, encode, multipage, text_image
 from integration.service import WEBHOOK_SECRET, Service
 from ocr_inference import webhooks
+from webhook_receiver import Delivery, Receiver
 
 pytestmark = pytest.mark.integration
 
 CORRUPT_PDF = b"%PDF-1.7\n1 0 obj garbage"
-
-
-@dataclass
-class Delivery:
-    body: bytes
-    headers: dict[str, str]
-
-    def json(self) -> dict[str, Any]:
-        payload: dict[str, Any] = json.loads(self.body)
-        return payload
-
-
-@dataclass
-class Receiver:
-    """Records each POST and answers it with the next of ``statuses`` (200 once they run out)."""
-
-    statuses: list[int] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
-    changed: threading.Condition = field(default_factory=threading.Condition)
-    url: str = ""
-
-    def record(self, delivery: Delivery) -> int:
-        with self.changed:
-            self.deliveries.append(delivery)
-            self.changed.notify_all()
-            return self.statuses.pop(0) if self.statuses else 200
-
-    def wait(self, count: int, timeout_s: float = 60) -> list[Delivery]:
-        """The first ``count`` deliveries, once they have arrived; fail after ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        with self.changed:
-            while len(self.deliveries) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"{len(self.deliveries)} webhook(s) after {timeout_s} s, not {count}"
-                    )
-                self.changed.wait(left)
-            return list(self.deliveries[:count])
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    recorder = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = recorder.record(Delivery(body, dict(self.headers.items())))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep pytest's output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
-        yield recorder
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def submit(
@@ -152,14 +83,56 @@ def test_a_failed_delivery_is_retried(service: Service, receiver: Receiver) -> N
     assert_signed(second)
 
 
-# five pages are more than OCR_PAGES_PER_TASK (4): the selection itself is split
-@pytest.mark.parametrize(("pages", "numbers"), [("2,5-6", [2, 5, 6]), ("1-2,4-6", [1, 2, 4, 5, 6])])
+def test_a_webhook_is_given_up_after_five_tries(service: Service, receiver: Receiver) -> None:
+    receiver.statuses = [500] * 5
+    png = encode(text_image(PAGE_LINES[0]), "PNG")
+    task_id = accepted(submit(service, png, "page.png", callback_url=receiver.url))
+    deliveries = receiver.wait(5, timeout_s=90)  # about 1, 2, 4 and 8 s apart
+    assert {d.body for d in deliveries} == {deliveries[0].body}
+    warning = worker_log_entry(service, "webhook given up", task_id)
+    assert "500" in warning["message"]
+    assert len(receiver.deliveries) == 5  # given up: no sixth try follows
+    assert service.status(task_id)["status"] == "SUCCESS"  # the result does not depend on it
+
+
+def worker_log_entry(
+    service: Service, message: str, document: str, timeout_s: float = 30
+) -> dict[str, Any]:
+    """The first JSON line of the worker's log whose message starts with ``message`` and
+    that is about ``document``, once it is written."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for line in (service.log_dir / "worker.log").read_text().splitlines():
+            try:
+                entry: dict[str, Any] = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("document") == document and entry["message"].startswith(message):
+                return entry
+        assert time.monotonic() < deadline, f"the worker logged no {message!r} for {document}"
+        time.sleep(0.2)
+
+
+def page_range_tasks(service: Service) -> set[str]:
+    """Ids of every task delivered so far but the documents' own (each delivery of a
+    task counts under ``ocr:attempts:{id}``; a document's id is that of its record)."""
+    client = service.redis()
+    ids = {key.removeprefix("ocr:attempts:") for key in client.scan_iter("ocr:attempts:*")}
+    return {i for i in ids if not client.exists(f"ocr:task:{i}")}
+
+
+# OCR_PAGES_PER_TASK is 4: three selected pages are one task, five are split in two ranges
+@pytest.mark.parametrize(
+    ("pages", "numbers", "ranges"), [("2,5-6", [2, 5, 6], 0), ("1-2,4-6", [1, 2, 4, 5, 6], 2)]
+)
 def test_pages_selects_pages_and_keeps_their_numbers(
-    service: Service, pages: str, numbers: list[int]
+    service: Service, pages: str, numbers: list[int], ranges: int
 ) -> None:
     tiff = multipage([text_image(PAGE_LINES[i % 3]) for i in range(6)], "TIFF")
+    before = page_range_tasks(service)
     body = service.wait(accepted(submit(service, tiff, "scan.tif", pages=pages)))
     assert body["status"] == "SUCCESS", body
+    assert len(page_range_tasks(service) - before) == ranges
     result = body["result"]
     assert [p["page_number"] for p in result["pages"]] == numbers
     for number in numbers:

@@ -9,10 +9,12 @@ import os
 import signal
 import time
 
+import httpx
 import pytest
 
 from factories import PAGE_LINES, multipage, text_image
 from integration.service import MAX_ATTEMPTS, Service
+from webhook_receiver import Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +32,20 @@ def range_deliveries(service: Service, document_id: str) -> int:
     return max((int(v) for v in client.mget(keys) if v), default=0) if keys else 0
 
 
-def kill_during_delivery(service: Service, document_id: str, delivery: int) -> None:
-    """Kill the pool process while a page range runs for the ``delivery``-th time, and
-    wait for its replacement."""
+def document_deliveries(service: Service, document_id: str) -> int:
+    """Deliveries of the document's own task so far."""
+    return int(service.redis().get(f"ocr:attempts:{document_id}") or 0)
+
+
+def kill_during_delivery(
+    service: Service, document_id: str, delivery: int, *, split: bool = True
+) -> None:
+    """Kill the pool process while a page range (or the document's own task, unless
+    ``split``) runs for the ``delivery``-th time, and wait for its replacement."""
+    deliveries = range_deliveries if split else document_deliveries
     deadline = time.monotonic() + 60
-    while range_deliveries(service, document_id) < delivery:
-        assert time.monotonic() < deadline, f"no page range was delivered {delivery} times"
+    while deliveries(service, document_id) < delivery:
+        assert time.monotonic() < deadline, f"no task was delivered {delivery} times"
         time.sleep(0.02)
     (child,) = service.pool_children()
     os.kill(child, signal.SIGKILL)
@@ -75,3 +85,31 @@ def test_poison_document_fails_after_max_attempts(service: Service) -> None:
     assert service.status(task_id)["pending_tasks"] == 0  # no longer counted as running
     after = service.wait(service.submit(multipage([text_image(PAGE_LINES[1])], "TIFF")))
     assert after["status"] == "SUCCESS"
+
+
+def test_unsplit_poison_document_fails_counted_and_notified(
+    service: Service, receiver: Receiver
+) -> None:
+    # four pages are one task (OCR_PAGES_PER_TASK): after its last death Celery itself
+    # fails it, in the worker's main process, where no task body can end the document
+    failed_before = failures(service, "worker_lost")
+    pages = multipage([text_image(PAGE_LINES[i % 3]) for i in range(4)], "TIFF")
+    task_id = service.submit(pages, "scan.tif", callback_url=receiver.url)
+    for delivery in range(1, MAX_ATTEMPTS + 1):
+        service.wait_for(task_id, {"STARTED"})
+        kill_during_delivery(service, task_id, delivery, split=False)
+    body = service.wait(task_id)
+    assert body["status"] == "FAILURE", body
+    assert body["result"]["code"] == "worker_lost"
+    (delivery,) = receiver.wait(1)
+    assert delivery.json() == {"task_id": task_id, "status": "FAILURE", "code": "worker_lost"}
+    assert service.status(task_id)["pending_tasks"] == 0  # no longer counted as running
+    assert failures(service, "worker_lost") == failed_before + 1
+
+
+def failures(service: Service, code: str) -> int:
+    """Tasks the service has counted as failed with ``code``, as /metrics reports them."""
+    text = httpx.get(f"{service.base_url}/metrics", timeout=30).text
+    sample = f'ocr_tasks_failed_total{{code="{code}"}} '
+    counts = [row.removeprefix(sample) for row in text.splitlines() if row.startswith(sample)]
+    return int(float(counts[0])) if counts else 0

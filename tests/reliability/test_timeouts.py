@@ -14,11 +14,16 @@ from factories import document_page, multipage
 from reliability.cluster import Cluster
 from reliability.faulty_worker import HANG_MARKER
 from reliability.workload import document, marked_document, result_problems
+from webhook_receiver import receiving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 LIMIT_S = 10  # hard limit; the soft one is 5 s and the visibility timeout 70 s
-SETTINGS = {"OCR_TASK_TIME_LIMIT_S": str(LIMIT_S), "OCR_PAGES_PER_TASK": "8"}
+SETTINGS = {
+    "OCR_TASK_TIME_LIMIT_S": str(LIMIT_S),
+    "OCR_PAGES_PER_TASK": "8",
+    "OCR_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver listens on 127.0.0.1
+}
 
 
 def unacked(cluster: Cluster) -> int:
@@ -37,9 +42,9 @@ def test_task_over_the_time_limit_fails_once_and_frees_its_worker(
     tmp_path: Path, limit: str, data: object
 ) -> None:
     assert callable(data)
-    with Cluster(tmp_path, SETTINGS) as cluster:
+    with Cluster(tmp_path, SETTINGS) as cluster, receiving() as receiver:
         service = cluster.service
-        slow = service.submit(data())
+        slow = service.submit(data(), callback_url=receiver.url)
         after = service.submit(document(2))
         started = service.wait_for(slow, {"STARTED"}, timeout_s=60)
         assert started["status"] == "STARTED"
@@ -51,3 +56,7 @@ def test_task_over_the_time_limit_fails_once_and_frees_its_worker(
         assert service.redis().get(f"ocr:attempts:{slow}") == "1"  # delivered once
         assert unacked(cluster) == 0  # nothing left for Redis to deliver again
         assert service.status(slow)["result"]["code"] == "timeout"
+        # the hard limit's failure is Celery's, in the worker's main process; it is
+        # still notified
+        (delivery,) = receiver.wait(1)
+        assert delivery.json() == {"task_id": slow, "status": "FAILURE", "code": "timeout"}

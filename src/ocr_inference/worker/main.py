@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from billiard.exceptions import WorkerLostError
 from celery import Task, signals
+from celery.exceptions import TimeLimitExceeded
 
 from ocr_inference.config import get_settings
 from ocr_inference.errors import OCRError
@@ -63,6 +65,7 @@ def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
 
 # 5 tries in all, about 1, 2, 4 and 8 s apart (each delay drawn at random below it)
 @app.task(
+    bind=True,
     name=WEBHOOK_TASK,
     autoretry_for=(httpx.HTTPError, webhook.ResultNotStored),
     max_retries=4,
@@ -70,9 +73,24 @@ def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
     retry_backoff_max=60,
     ignore_result=True,
 )
-def send_webhook(task_id: str, url: str, status: str, code: str | None = None) -> None:
+def send_webhook(
+    self: Task[Any, Any], task_id: str, url: str, status: str, code: str | None = None
+) -> None:
     """POST the end of document ``task_id`` to the client's ``callback_url``."""
-    webhook.send(task_id, url, status, code)
+    last_try = self.max_retries is not None and self.request.retries >= self.max_retries
+    webhook.send(task_id, url, status, code, last_try=last_try)
+
+
+@signals.task_failure.connect
+def _end_document_failed_by_celery(
+    sender: Any = None, task_id: str | None = None, exception: BaseException | None = None, **_: Any
+) -> None:
+    # A document task killed at the hard time limit, or whose worker processes died too
+    # often, is failed by the worker's main process: the task body never got to end it.
+    if not isinstance(exception, (TimeLimitExceeded, WorkerLostError)) or not task_id:
+        return
+    if getattr(sender, "name", None) == PROCESS_TASK:
+        tasks.document_failed(task_id, exception)
 
 
 def _current_task_id() -> str | None:

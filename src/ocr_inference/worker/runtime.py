@@ -31,7 +31,8 @@ class WorkerRuntime:
             result_ttl_s=settings.result_ttl_s,
             blob_ttl_s=settings.blob_ttl_s,
         )
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.pid = os.getpid()
+        self.name = f"{socket.gethostname()}:{self.pid}"
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -79,12 +80,15 @@ _runtime: WorkerRuntime | None = None
 
 
 def get_runtime() -> WorkerRuntime:
-    """The runtime of this process, created on first use."""
+    """The runtime of this process, created on first use. A pool process forked from a
+    worker whose main process already made one (to end a task that Celery failed there)
+    makes its own: the inherited one bears the parent's name and holds no models."""
     global _runtime
-    if _runtime is None:
+    if _runtime is None or _runtime.pid != os.getpid():
         _runtime = WorkerRuntime(get_settings())
     return _runtime
 
 
 def current_runtime() -> WorkerRuntime | None:
-    return _runtime
+    """The runtime this process made, if it made one."""
+    return _runtime if _runtime is not None and _runtime.pid == os.getpid() else None

@@ -149,12 +149,13 @@ def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
 
 
 def document_failed(document_id: str, exc: BaseException) -> None:
-    """A split document failed outside the merge (a page range's task failed in Celery):
-    it no longer counts as running, and its upload expires with its result. It is counted
-    as failed with the code the API reports for ``exc``."""
-    runtime, code = get_runtime(), error_result(exc).code
-    runtime.store.finish(document_id, error_code=code)
-    webhook.notify(runtime, document_id, code)
+    """A document that Celery failed outside the task bodies, which never got to finish
+    it: a split document whose page range failed, or a task stopped at the hard time
+    limit or whose worker processes died too often (these two in the worker's main
+    process). It no longer counts as running, its upload expires with its result, it is
+    counted as failed with the code the API reports for ``exc``, and its webhook is sent.
+    Ending a document twice is harmless: it is counted and notified once."""
+    _finish(get_runtime(), document_id, error_result(exc).code, None)
 
 
 def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from celery import current_app, states
 
 from ocr_inference.webhooks import WebhookRefused, deliver
@@ -34,9 +35,10 @@ def notify(runtime: WorkerRuntime, document_id: str, error_code: str | None) -> 
         log.warning("webhook not queued: %s", exc)
 
 
-def send(task_id: str, url: str, status: str, code: str | None) -> None:
+def send(task_id: str, url: str, status: str, code: str | None, *, last_try: bool) -> None:
     """Body of ``send_webhook``: POST ``{task_id, status[, code]}`` to ``url``, once the
-    document's result can be read.
+    document's result can be read. After the ``last_try`` fails, the webhook is given up
+    with a warning; the result stays readable by polling.
 
     Raises:
         ResultNotStored: the result is not stored yet (retried).
@@ -53,5 +55,10 @@ def send(task_id: str, url: str, status: str, code: str | None) -> None:
         deliver(url, payload, secret=secret, allow_private=settings.webhook_allow_private)
     except WebhookRefused as exc:  # the host now resolves to a refused address
         log.warning("webhook refused: %s", exc, extra={"document": task_id})
+        return
+    except httpx.HTTPError as exc:
+        if not last_try:
+            raise
+        log.warning("webhook given up: %s", exc, extra={"document": task_id})
         return
     log.info("webhook sent", extra={"document": task_id, "status": status})
