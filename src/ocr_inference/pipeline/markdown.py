@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from ocr_inference.schemas import Block, Detection, PageInfo, Table
 
 # page furniture repeats on every page and interrupts the text it sits between
 _SKIPPED = {"header", "footer"}
+_INLINE = re.compile(r"([\\`*_\[\]<>&])")
+_ORDERED = re.compile(r"^(\d+)([.)])")
 
 
 def to_markdown(
@@ -31,7 +34,7 @@ def to_markdown(
                 parts.append(table_html[block])
                 continue
             text = join_lines([d.text for d in group])
-            parts.append(f"## {text}" if label == "title" else _escape(text))
+            parts.append(f"## {_escape(text)}" if label == "title" else _escape(text))
     return "\n\n".join(parts) + "\n"
 
 
@@ -47,7 +50,11 @@ def join_lines(lines: list[str]) -> str:
 
 
 def _escape(text: str) -> str:
-    """Keep recognized text from being read as Markdown structure at the start of a line."""
-    if text[:1] in "#>-+*|":
+    """Recognized text as Markdown that renders as exactly that text: characters that
+    start emphasis, code, links or raw HTML are escaped anywhere (so ``<script>`` stays
+    text in every renderer), and those that start a heading, quote, list or table only
+    at the start of the paragraph."""
+    text = _INLINE.sub(r"\\\1", text)
+    if text[:1] in "#>-+|=~":
         return "\\" + text
-    return text
+    return _ORDERED.sub(r"\1\\\2", text)
