@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ocr_inference.api.routes.ocr import _known
 from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
-from ocr_inference.documents import Page, open_document
+from ocr_inference.documents import DocumentType, Page, detect_type, open_document
 from ocr_inference.errors import ResultNotReady, UploadMissing
-from ocr_inference.schemas import DocumentResult
+from ocr_inference.schemas import DocumentResult, PageInfo
 
 
 def succeeded_result(services: Services, task_id: str, owner: str | None) -> DocumentResult:
@@ -26,9 +27,10 @@ def succeeded_result(services: Services, task_id: str, owner: str | None) -> Doc
     return status.result
 
 
-def page_images(services: Services, task_id: str, numbers: list[int]) -> Iterator[Page]:
-    """The pages ``numbers`` (1-based, ascending) of the stored upload, decoded one at a time
-    as the worker did: same limits, PDF pages rendered at the same dpi.
+def page_images(services: Services, task_id: str, pages: list[PageInfo]) -> Iterator[Page]:
+    """The result's ``pages`` (ascending) decoded from the stored upload one at a time, as
+    the worker did: same limits, PDF pages rendered at the dpi their boxes were measured at
+    (the task's ``dpi`` option, or the worker's ``OCR_DPI``), only the pages asked for.
 
     Raises:
         UploadMissing: the upload is no longer stored (410).
@@ -36,11 +38,12 @@ def page_images(services: Services, task_id: str, numbers: list[int]) -> Iterato
     data = services.store.load_blob(task_id)
     if data is None:
         raise UploadMissing("The uploaded file is no longer stored.")
-    wanted = set(numbers)
-    document = open_document(
-        data, services.settings.limits(), select=range(min(numbers) - 1, max(numbers))
-    )
+    limits = services.settings.limits()
+    dpi = next((page.dpi for page in pages if page.dpi), None)
+    if dpi is not None and detect_type(data) is DocumentType.PDF:
+        limits = replace(limits, dpi=round(dpi))
+    document = open_document(data, limits, select=[page.page_number - 1 for page in pages])
     try:
-        yield from (page for page in document.pages if page.number in wanted)
+        yield from document.pages
     finally:
         document.close()

@@ -59,8 +59,7 @@ def _render(services: Services, task_id: str, result: DocumentResult, format_: s
         return result.markdown.encode()
     if format_ == "hocr":
         return to_hocr(result)
-    numbers = [p.page_number for p in result.pages]
-    pages = page_images(services, task_id, numbers) if numbers else iter(())
+    pages = page_images(services, task_id, result.pages) if result.pages else iter(())
     return to_pdf(result, (PdfPage(page.number, page.image) for page in pages))
 
 
@@ -79,8 +78,9 @@ def page_png(
     """Page ``page_number`` of a succeeded task's upload as PNG, rendered as the worker saw
     it; with ``overlay=true``, its text lines (red) and layout blocks (blue) drawn on it."""
     result = succeeded_result(services, task_id, owner)
-    if all(p.page_number != page_number for p in result.pages):
+    info = [p for p in result.pages if p.page_number == page_number]
+    if not info:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Page {page_number} is not in the result.")
-    (page,) = page_images(services, task_id, [page_number])
+    (page,) = page_images(services, task_id, info)
     image = draw_overlay(page.image, result, page_number) if overlay else page.image
     return Response(to_png(image), media_type="image/png")

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from factories import multipage, text_image
+from factories import PdfPage, multipage, pdf_document, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 from unit.exports.sample import FONT_SIZE, PAGES, sample_result
@@ -132,3 +132,25 @@ def test_page_filter_is_ignored_until_the_task_succeeds(client: TestClient) -> N
     task_id = submit(client)
     body = client.get(f"{URL}/{task_id}", params={"page": 1}).json()
     assert (body["status"], body["result"]) == ("PENDING", None)
+
+
+def test_pdf_pages_are_rendered_at_the_dpi_the_task_asked_for(client: TestClient) -> None:
+    """A PDF submitted with dpi=144 (OCR_DPI is 300): the page image and the searchable PDF
+    must show the page at the size its boxes were measured at, 2 x 72 pt at 144 dpi."""
+    pdf = pdf_document([PdfPage(media_box=(0, 0, 200, 100)), PdfPage(media_box=(0, 0, 200, 100))])
+    response = client.post(
+        "/api/v1/ocr/process", files={"file": ("doc.pdf", pdf)}, data={"dpi": "144"}
+    )
+    task_id = str(response.json()["task_id"])
+    result = sample_result()
+    for page in result.pages:
+        page.width, page.height, page.dpi = 400, 200, 144.0
+    backend = client.app.state.services.celery.backend  # type: ignore[attr-defined]
+    backend.store_result(task_id, result.model_dump(mode="json"), "SUCCESS")
+
+    png = client.get(f"{URL}/{task_id}/pages/2.png")
+    assert png.status_code == 200, png.text
+    assert Image.open(io.BytesIO(png.content)).size == (400, 200)
+    exported = client.get(f"{URL}/{task_id}/export", params={"format": "pdf"})
+    document = pdfium.PdfDocument(exported.content)
+    assert [document[i].get_size() for i in range(2)] == [pytest.approx((200, 100))] * 2
