@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ocr_inference import __version__
@@ -19,6 +20,9 @@ _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 </head>
 <body>
 """
+# code points XML 1.0 forbids (controls, surrogates, U+FFFE/U+FFFF), which a PDF text layer
+# can carry: html.escape keeps them, and a single one makes the document unreadable
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def to_hocr(result: DocumentResult) -> bytes:
@@ -45,7 +49,7 @@ def _line(line: Detection, page: PageInfo, ident: str) -> str:
     ]
     spans = [
         f'<span class="ocrx_word" id="word_{ident}_{j}" '
-        f'title="{_bbox(box, page)}; x_wconf {round(confidence * 100)}">{escape(text)}</span>'
+        f'title="{_bbox(box, page)}; x_wconf {round(confidence * 100)}">{_text(text)}</span>'
         for j, (text, box, confidence) in enumerate(words, start=1)
     ]
     return (
@@ -59,3 +63,7 @@ def _bbox(box: Box, page: PageInfo) -> str:
     xs = [min(max(x, 0), page.width) for x, _ in box]
     ys = [min(max(y, 0), page.height) for _, y in box]
     return f"bbox {min(xs)} {min(ys)} {max(xs)} {max(ys)}"
+
+
+def _text(text: str) -> str:
+    return escape(_NOT_XML.sub("", text))

@@ -48,3 +48,10 @@ def test_hocr_escapes_text(result: DocumentResult) -> None:
     result.detections[0].words[0].text = '<b>&"x"'
     root = ET.fromstring(to_hocr(result))
     assert _by_class(root, "ocrx_word")[0].text == '<b>&"x"'
+
+
+def test_hocr_stays_well_formed_with_characters_xml_forbids(result: DocumentResult) -> None:
+    # a PDF text layer may carry a few control characters; XML 1.0 allows none of these
+    result.detections[0].words[0].text = "a\x00b\x02c\x0c\ud800\ufffe"
+    root = ET.fromstring(to_hocr(result))
+    assert _by_class(root, "ocrx_word")[0].text == "abc"
