@@ -10,25 +10,31 @@ with Client("http://localhost:8000", api_key="...") as client:
 ```
 
 Errors: ``ApiError`` for every 4xx/5xx answer (built from the service's problem body),
-``TaskFailed`` when a task ends in FAILURE, ``TimeoutError`` when ``wait`` runs out.
+``TaskFailed`` when a task ends in FAILURE, ``TimeoutError`` when ``wait`` runs out, and
+httpx's ``TransportError`` when the server cannot be reached.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
 _OCR = "/api/v1/ocr"
 _ENDED = frozenset({"SUCCESS", "FAILURE"})
-# a 503 without a usable Retry-After waits this long before the next try
+# a 503 without a usable Retry-After, or a lost connection, waits this long before the
+# next try; no pause is shorter than the minimum, so a Retry-After of 0 cannot spin
 _DEFAULT_RETRY_S = 5.0
+_MIN_RETRY_S = 0.5
 
 ProgressCallback = Callable[[dict[str, Any]], None]
+_T = TypeVar("_T")
 
 
 class ApiError(Exception):
@@ -110,30 +116,41 @@ class Client:
         self._http.close()
 
     def submit(
-        self, path: str | Path, *, idempotency_key: str | None = None, **options: object
+        self,
+        path: str | Path,
+        *,
+        idempotency_key: str | None = None,
+        retry_for: float = 0.0,
+        **options: object,
     ) -> str:
         """Upload the file at ``path`` and return its task id.
 
         ``options`` are sent as form fields (``pages="1-3"``, ``dpi=300``,
         ``callback_url=...``); those that are None are left out. ``idempotency_key`` is
-        sent as the ``Idempotency-Key`` header.
+        sent as the ``Idempotency-Key`` header. A 503 (service busy, Redis unreachable),
+        which queues nothing, is tried again after its ``Retry-After`` for up to
+        ``retry_for`` seconds.
         """
         path = Path(path)
         data = {name: str(value) for name, value in options.items() if value is not None}
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        with path.open("rb") as handle:
-            response = self._request(
-                "POST",
-                f"{_OCR}/process",
-                files={"file": (path.name, handle)},
-                data=data,
-                headers=headers,
-            )
+
+        def upload() -> httpx.Response:
+            with path.open("rb") as handle:
+                return self._request(
+                    "POST",
+                    f"{_OCR}/process",
+                    files={"file": (path.name, handle)},
+                    data=data,
+                    headers=headers,
+                )
+
+        response = _retrying(upload, time.monotonic() + retry_for, transport_errors=False)
         return str(response.json()["task_id"])
 
     def status(self, task_id: str) -> dict[str, Any]:
         """The task's status: ``status``, ``result``, ``pending_tasks`` and ``progress``."""
-        body: dict[str, Any] = self._request("GET", f"{_OCR}/results/{task_id}").json()
+        body: dict[str, Any] = self._request("GET", _results(task_id)).json()
         return body
 
     def wait(
@@ -155,10 +172,11 @@ class Client:
             TaskFailed: The task ended in FAILURE.
             TimeoutError: It had not ended after ``timeout`` seconds.
             ApiError: The server refused a poll (a 503 is waited out instead).
+            httpx.TransportError: The server stayed unreachable until the timeout.
         """
         deadline = time.monotonic() + timeout
         while True:
-            body = self._poll(task_id, deadline)
+            body = _retrying(lambda: self.status(task_id), deadline, transport_errors=True)
             if on_progress is not None:
                 on_progress(body)
             if body["status"] in _ENDED:
@@ -176,28 +194,12 @@ class Client:
 
     def export(self, task_id: str, format: str) -> bytes:
         """A finished task's result as a file: json, text, markdown, hocr or pdf."""
-        response = self._request(
-            "GET", f"{_OCR}/results/{task_id}/export", params={"format": format}
-        )
+        response = self._request("GET", f"{_results(task_id)}/export", params={"format": format})
         return response.content
 
     def delete(self, task_id: str) -> None:
         """Cancel an unfinished task, or delete a finished one's result."""
-        self._request("DELETE", f"{_OCR}/results/{task_id}")
-
-    def _poll(self, task_id: str, deadline: float) -> dict[str, Any]:
-        """One status read; a 503 (Redis restarting, service busy) is retried after its
-        ``Retry-After`` until ``deadline``."""
-        while True:
-            try:
-                return self.status(task_id)
-            except ApiError as exc:
-                if exc.status != 503:
-                    raise
-                pause = _DEFAULT_RETRY_S if exc.retry_after_s is None else exc.retry_after_s
-                if time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
+        self._request("DELETE", _results(task_id))
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response = self._http.request(method, url, **kwargs)
@@ -206,9 +208,40 @@ class Client:
         raise ApiError.from_response(response)
 
 
+def _retrying(call: Callable[[], _T], deadline: float, *, transport_errors: bool) -> _T:
+    """``call()``, tried again while it fails with a 503 (after its ``Retry-After``) or, with
+    ``transport_errors``, cannot reach the server, as long as the pause ends by ``deadline``;
+    then the last error is raised."""
+    while True:
+        try:
+            return call()
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            error: Exception = exc
+            pause = _DEFAULT_RETRY_S if exc.retry_after_s is None else exc.retry_after_s
+        except httpx.TransportError as exc:
+            if not transport_errors:
+                raise
+            error, pause = exc, _DEFAULT_RETRY_S
+        pause = max(pause, _MIN_RETRY_S)
+        if time.monotonic() + pause > deadline:
+            raise error
+        time.sleep(pause)
+
+
+def _results(task_id: str) -> str:
+    """The results route of ``task_id``, the id quoted as one path segment."""
+    segment = quote(task_id, safe="")
+    if segment in {".", ".."}:  # a dot segment would be resolved away, not sent
+        segment = segment.replace(".", "%2E")
+    return f"{_OCR}/results/{segment}"
+
+
 def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds; an HTTP date or nonsense counts as absent."""
+    """``Retry-After`` in seconds; an HTTP date or nonsense (``nan``) counts as absent."""
     try:
-        return max(float(response.headers["Retry-After"]), 0.0)
+        seconds = float(response.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None

@@ -148,3 +148,86 @@ def test_export_returns_the_bytes_and_delete_sends_delete() -> None:
 def test_status_returns_the_body() -> None:
     with make_client(lambda _: status("PENDING", progress=None)) as client:
         assert client.status("t1")["status"] == "PENDING"
+
+
+@pytest.mark.parametrize(("header", "slept"), [("nan", 5.0), ("0", 0.5), ("-3", 0.5)])
+def test_a_retry_after_of_nothing_or_nonsense_still_pauses(
+    no_sleep: list[float], header: str, slept: float
+) -> None:
+    unavailable = httpx.Response(
+        503, json={"detail": "Redis down", "code": "unavailable"}, headers={"Retry-After": header}
+    )
+    answers = iter([unavailable, status("SUCCESS", {"ok": True})])
+    with make_client(lambda _: next(answers)) as client:
+        assert client.wait("t1", timeout=60) == {"ok": True}
+    assert no_sleep == [slept]
+
+
+def test_wait_rides_out_a_connection_lost_while_the_api_restarts(no_sleep: list[float]) -> None:
+    calls = iter([httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), None])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        error = next(calls)
+        if error is not None:
+            raise error
+        return status("SUCCESS", {"ok": True})
+
+    with make_client(handler) as client:
+        assert client.wait("t1", timeout=60) == {"ok": True}
+    assert no_sleep == [5.0, 5.0]
+
+
+def test_wait_raises_the_connection_error_once_its_timeout_would_pass(
+    no_sleep: list[float],
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    with make_client(handler) as client, pytest.raises(httpx.ConnectError):
+        client.wait("t1", timeout=3)
+    assert no_sleep == []
+
+
+def test_submit_tries_a_busy_service_again_within_retry_for(
+    tmp_path: Path, no_sleep: list[float]
+) -> None:
+    bodies: list[bytes] = []
+    busy = httpx.Response(
+        503, json={"detail": "busy", "code": "busy"}, headers={"Retry-After": "30"}
+    )
+    accepted = httpx.Response(202, json={"task_id": "t1", "status": "pending", "message": "ok"})
+    answers = iter([busy, accepted])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.read())
+        return next(answers)
+
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG bytes")
+    with make_client(handler) as client:
+        assert client.submit(path, retry_for=60) == "t1"
+    assert no_sleep == [30.0]
+    assert len(bodies) == 2 and all(b"\x89PNG bytes" in body for body in bodies)
+
+
+def test_submit_does_not_wait_by_default(tmp_path: Path, no_sleep: list[float]) -> None:
+    busy = httpx.Response(
+        503, json={"detail": "busy", "code": "busy"}, headers={"Retry-After": "1"}
+    )
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG bytes")
+    with make_client(lambda _: busy) as client, pytest.raises(ApiError) as raised:
+        client.submit(path)
+    assert raised.value.code == "busy" and no_sleep == []
+
+
+def test_task_ids_are_one_path_segment() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return status("PENDING")
+
+    with make_client(handler) as client:
+        client.status("../process?x=1")
+    assert seen == ["/api/v1/ocr/results/..%2Fprocess%3Fx%3D1"]
