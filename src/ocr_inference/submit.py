@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from tqdm import tqdm
 
 from ocr_inference.client import ApiError, Client, TaskFailed
@@ -37,16 +38,25 @@ def submit_files(
     poll_interval_s: float = 1.0,
 ) -> list[Failure]:
     """Submit every file first (so the service works on them together), then wait for each
-    in turn and write ``<stem>.<ext>`` per format into ``output``; return the failures."""
+    in turn and write ``<stem>.<ext>`` per format into ``output``; return the failures.
+
+    A busy service (503) is waited for, up to ``timeout_s`` per file. Files that share a
+    stem get ``<stem>-2``, ``<stem>-3``... in the order given, so none overwrites another.
+    A file that cannot be read, or a server that cannot be reached, fails that file only.
+    """
     failures: list[Failure] = []
-    submitted: list[tuple[Path, str]] = []
-    for path in files:
+    submitted: list[tuple[Path, str, str]] = []
+    for path, stem in zip(files, _output_stems(files), strict=True):
         try:
-            submitted.append((path, client.submit(path, pages=pages, dpi=dpi)))
+            task_id = client.submit(path, retry_for=timeout_s, pages=pages, dpi=dpi)
         except ApiError as exc:
             failures.append(Failure(path, exc.code, exc.detail))
+        except (httpx.HTTPError, OSError) as exc:
+            failures.append(_failure(path, exc))
+        else:
+            submitted.append((path, stem, task_id))
     output.mkdir(parents=True, exist_ok=True)
-    for position, (path, task_id) in enumerate(submitted):
+    for position, (path, stem, task_id) in enumerate(submitted):
         with tqdm(
             total=None, desc=path.name, unit="page", position=position, file=sys.stderr
         ) as bar:
@@ -54,14 +64,37 @@ def submit_files(
                 result = client.wait(
                     task_id, timeout_s, poll_interval_s, lambda body: _show(bar, body)
                 )
-                _write(client, task_id, result, path.stem, formats, output)
+                _write(client, task_id, result, stem, formats, output)
             except TaskFailed as exc:
                 failures.append(Failure(path, exc.code, exc.error))
             except ApiError as exc:
                 failures.append(Failure(path, exc.code, exc.detail))
             except TimeoutError as exc:
                 failures.append(Failure(path, "client_timeout", str(exc)))
+            except httpx.HTTPError as exc:
+                failures.append(_failure(path, exc))
     return failures
+
+
+def _failure(path: Path, exc: Exception) -> Failure:
+    """A file that could not be read, or a server that could not be reached."""
+    code = "unreadable" if isinstance(exc, OSError) else "unreachable"
+    return Failure(path, code, str(exc) or type(exc).__name__)
+
+
+def _output_stems(files: Sequence[Path]) -> list[str]:
+    """Each file's stem, with ``-2``, ``-3``... added to any already taken (compared without
+    case, as some file systems do)."""
+    taken: set[str] = set()
+    stems = []
+    for path in files:
+        stem, copy = path.stem, 1
+        while stem.casefold() in taken:
+            copy += 1
+            stem = f"{path.stem}-{copy}"
+        taken.add(stem.casefold())
+        stems.append(stem)
+    return stems
 
 
 def _show(bar: tqdm[Any], body: dict[str, Any]) -> None:
