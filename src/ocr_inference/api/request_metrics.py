@@ -17,6 +17,11 @@ log = logging.getLogger("ocr_inference.api")
 _NOT_COUNTED = frozenset({"/metrics"})
 # a path no route matches: one label for all, so random paths cannot grow the hash
 UNMATCHED = "unmatched"
+# any token is a method to HTTP; those outside the standard ones share one label, alike
+_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
+_OTHER_METHOD = "OTHER"
 
 
 class RequestCountMiddleware:
@@ -65,6 +70,7 @@ def _count(scope: Scope, route: str, status: int) -> None:
     if services is None:
         return
     try:
-        services.store.count_request(scope["method"], route, status)
+        method = scope["method"] if scope["method"] in _METHODS else _OTHER_METHOD
+        services.store.count_request(method, route, status)
     except redis.RedisError as exc:  # the answer matters more than its count
         log.debug("request not counted: %s", exc)
