@@ -11,6 +11,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -34,6 +36,16 @@ def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
 
+class _LockedStaticFiles(StaticFiles):
+    """Static files with the page's headers: ``index.html`` is one of them, and served from
+    ``/static`` it must not run without the policy."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(_PAGE_HEADERS)
+        return response
+
+
 def static_files() -> StaticFiles:
     """The page's scripts and styles, to mount at ``/static``."""
-    return StaticFiles(directory=STATIC_DIR)
+    return _LockedStaticFiles(directory=STATIC_DIR)

@@ -60,3 +60,16 @@ def test_recognized_text_is_never_written_as_html() -> None:
     script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script
+
+
+@pytest.mark.parametrize("path", ["/static/index.html", "/static/app.js"])
+def test_static_files_carry_the_page_policy_too(client: TestClient, path: str) -> None:
+    """The page itself is also a static file: served from /static without the policy, it
+    would run with none."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert (
+        response.headers["content-security-policy"]
+        == client.get("/").headers["content-security-policy"]
+    )
+    assert response.headers["x-content-type-options"] == "nosniff"
