@@ -1,4 +1,7 @@
-"""Everything the service keeps in Redis besides Celery's own keys.
+"""The task store: everything the service keeps in Redis about its tasks and workers.
+
+Celery keeps its own keys, and ``ocr_inference.counters`` those of the counters /metrics
+reads (``ocr:counters``, ``ocr:durations``, ``ocr:http_requests``).
 
 Keys (all under ``ocr:``):
 
@@ -25,29 +28,21 @@ Keys (all under ``ocr:``):
 - ``ocr:held_bytes``      bytes of uploads not yet processed (the ``held`` field of each
                           ``ocr:task:{id}``, released once when the task ends).
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
-- ``ocr:counters``        hash of counts since the data was created: ``submitted``,
-                          ``succeeded`` and ``failed:{code}`` (each task counted once, when
-                          it ends, by the ``ended`` field of its ``ocr:task:{id}``), and
-                          ``pages`` (every page a worker finished, re-runs included).
-- ``ocr:durations``       the task-duration histogram: one count per bucket of
-                          ``DURATION_BUCKETS`` (not cumulative), ``sum`` and ``count``;
-                          documents that succeeded, observed with their counter.
-- ``ocr:http_requests``   hash of API requests by ``"{method} {route} {status}"``, added
-                          to by every API process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
+
+from ocr_inference import counters
 
 PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
@@ -73,24 +68,6 @@ if held then
 end
 return held
 """
-# a task that ends twice (a split document's merge and its errback) is counted once;
-# ARGV[2], when not empty, is the duration bucket to count and ARGV[3] the seconds
-_COUNT_END = """
-if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HSETNX', KEYS[1], 'ended', ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-  if ARGV[2] ~= '' then
-    redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
-    redis.call('HINCRBYFLOAT', KEYS[3], 'sum', ARGV[3])
-    redis.call('HINCRBY', KEYS[3], 'count', 1)
-  end
-end
-"""
-SUCCEEDED = "succeeded"
-_FAILED = "failed:"
-_PAGES = "pages"
-# upper bounds in seconds of the task-duration histogram's buckets (+Inf comes after them)
-DURATION_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
-_INF = "+Inf"
 
 
 @dataclass(frozen=True)
@@ -103,38 +80,6 @@ class PageProgress:
 class WorkerReport:
     alive: int
     models_loaded: bool
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """Observations counted in buckets: ``buckets`` maps each upper bound (the last one
-    ``inf``) to the observations at most that large, cumulative as Prometheus has it."""
-
-    buckets: dict[float, int]
-    sum: float
-    count: int
-
-
-RequestKey = tuple[str, str, str]  # method, route template, status
-
-
-@dataclass(frozen=True)
-class Stats:
-    """What /metrics reports, read from Redis in one round trip (and a scan of the worker
-    heartbeats)."""
-
-    queued: dict[str, int]  # messages waiting in each queue
-    running: int  # documents being processed
-    held_bytes: int
-    submitted: int
-    succeeded: int
-    failed: dict[str, int]  # by error code
-    pages: int = 0  # pages processed
-    workers: int = 0  # worker processes whose heartbeat is alive
-    durations: Histogram = field(
-        default_factory=lambda: Histogram(dict.fromkeys((*DURATION_BUCKETS, math.inf), 0), 0.0, 0)
-    )
-    requests: dict[RequestKey, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -196,7 +141,7 @@ class TaskStore:
             pipe.hset(self._key("task", task_id), mapping=record)
             pipe.expire(self._key("task", task_id), self.blob_ttl_s)
             pipe.incrby(self._held, len(data))
-            pipe.hincrby(self._counters, "submitted", 1)
+            counters.count_submission(pipe)
             pipe.execute()
 
     def options(self, task_id: str) -> TaskOptions:
@@ -292,18 +237,8 @@ class TaskStore:
         (``error_code`` None) or failed with ``error_code``, and ``seconds``, its
         processing time when known, goes into the duration histogram with that count."""
         self._release(task_id)
-        outcome = SUCCEEDED if error_code is None else _FAILED + error_code
-        bucket = "" if seconds is None else _bucket(seconds)
-        self.client.eval(
-            _COUNT_END,
-            3,
-            self._key("task", task_id),
-            self._counters,
-            self._durations,
-            outcome,
-            bucket,
-            repr(float(seconds or 0.0)),
-        )
+        record = self._key("task", task_id)
+        counters.count_end(self.client, record, error_code=error_code, seconds=seconds)
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)
@@ -331,7 +266,7 @@ class TaskStore:
             pipe.hincrby(key, "done", 1)
             pipe.hget(key, "total")
             pipe.zadd(self._running, {task_id: time.time() + stale_after_s}, xx=True)
-            pipe.hincrby(self._counters, _PAGES, 1)
+            counters.count_page(pipe)
             done, total, *_ = pipe.execute()
         return PageProgress(int(done), int(total or 0))
 
@@ -388,26 +323,14 @@ class TaskStore:
             _, *counts = pipe.execute()
         return int(sum(counts))
 
-    @property
-    def _counters(self) -> str:
-        return f"{PREFIX}:counters"
-
-    @property
-    def _durations(self) -> str:
-        return f"{PREFIX}:durations"
-
-    @property
-    def _requests(self) -> str:
-        return f"{PREFIX}:http_requests"
-
     def count_request(self, method: str, route: str, status: int) -> None:
         """Count one API request to ``route`` (its template, such as
         ``/api/v1/ocr/results/{task_id}``), answered with ``status``."""
-        self.client.hincrby(self._requests, f"{method} {route} {status}", 1)
+        counters.count_request(self.client, method, route, status)
 
-    def stats(self, queues: Sequence[str]) -> Stats:
-        """Queue lengths, documents running, bytes held and the task counters, as every
-        API process sees them."""
+    def stats(self, queues: Sequence[str]) -> counters.Stats:
+        """Queue lengths, documents running, bytes held and the counters, as every API
+        process sees them."""
         steps = len(_PRIORITY_STEPS)
         with self.client.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(self._running, "-inf", time.time())
@@ -415,28 +338,18 @@ class TaskStore:
                 _queue_length(pipe, queue)
             pipe.zcard(self._running)
             pipe.get(self._held)
-            pipe.hgetall(self._counters)
-            pipe.hgetall(self._durations)
-            pipe.hgetall(self._requests)
+            counters.read(pipe)
             _, *replies = pipe.execute()
         *lengths, running, held, raw_counters, raw_durations, raw_requests = replies
-        counters = {name.decode(): int(value) for name, value in raw_counters.items()}
         queued = {q: int(sum(lengths[i * steps : (i + 1) * steps])) for i, q in enumerate(queues)}
-        return Stats(
+        return counters.stats(
+            raw_counters,
+            raw_durations,
+            raw_requests,
             queued=queued,
             running=int(running),
             held_bytes=max(int(held), 0) if held else 0,
-            submitted=counters.get("submitted", 0),
-            succeeded=counters.get(SUCCEEDED, 0),
-            failed={
-                field.removeprefix(_FAILED): count
-                for field, count in sorted(counters.items())
-                if field.startswith(_FAILED)
-            },
-            pages=counters.get(_PAGES, 0),
             workers=self.workers().alive,
-            durations=_histogram({k.decode(): v.decode() for k, v in raw_durations.items()}),
-            requests=_requests(raw_requests),
         )
 
     def heartbeat(self, worker: str, *, models_loaded: bool, ttl_s: int) -> None:
@@ -455,29 +368,6 @@ class TaskStore:
             alive += 1
             loaded = loaded or bool(json.loads(raw).get("models_loaded"))
         return WorkerReport(alive, loaded)
-
-
-def _bucket(seconds: float) -> str:
-    """The field of the smallest bucket that holds ``seconds``."""
-    return next((repr(bound) for bound in DURATION_BUCKETS if seconds <= bound), _INF)
-
-
-def _histogram(raw: dict[str, str]) -> Histogram:
-    buckets: dict[float, int] = {}
-    total = 0
-    for bound in (*DURATION_BUCKETS, math.inf):
-        total += int(raw.get(_INF if bound == math.inf else repr(bound), 0))
-        buckets[bound] = total
-    return Histogram(buckets, float(raw.get("sum", 0.0)), int(raw.get("count", 0)))
-
-
-def _requests(raw: dict[bytes, bytes]) -> dict[RequestKey, int]:
-    counts: dict[RequestKey, int] = {}
-    for name, value in raw.items():
-        method, _, rest = name.decode().partition(" ")
-        route, _, status = rest.rpartition(" ")
-        counts[(method, route, status)] = int(value)
-    return dict(sorted(counts.items()))
 
 
 def _queue_length(pipe: Pipeline, queue: str) -> None:
