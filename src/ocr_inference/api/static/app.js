@@ -19,7 +19,7 @@ const state = {
   result: null,
   page: 1,
   images: new Map(), // page number -> blob URL, or null when the image is unavailable
-  run: 0, // bumped by every upload so that stale polls and image loads stop
+  run: 0, // bumped by every upload: whatever an older one awaits is dropped on arrival
 };
 
 // ---- API access, with the key prompt ------------------------------------------------
@@ -88,28 +88,34 @@ async function submit(file) {
   const run = ++state.run;
   for (const url of state.images.values()) if (url) URL.revokeObjectURL(url);
   state.images.clear();
+  state.taskId = null;
   state.result = null;
   $("result").hidden = true;
   setStatus(`Uploading ${file.name}…`);
   const form = new FormData();
   form.append("file", file, file.name);
   const response = await apiFetch(`${API}/process`, { method: "POST", body: form });
+  if (run !== state.run) return; // a newer upload took over while this one was sent
   if (response.status !== 202) {
     setStatus(`Upload refused: ${await problemText(response)}`);
     return;
   }
-  state.taskId = (await response.json()).task_id;
-  await poll(run);
+  const taskId = (await response.json()).task_id;
+  if (run !== state.run) return;
+  state.taskId = taskId;
+  await poll(run, taskId);
 }
 
-async function poll(run) {
+async function poll(run, taskId) {
   while (run === state.run) {
-    const response = await apiFetch(`${API}/results/${encodeURIComponent(state.taskId)}`);
+    const response = await apiFetch(`${API}/results/${encodeURIComponent(taskId)}`);
+    if (run !== state.run) return;
     if (!response.ok) {
       setStatus(`Cannot read the task: ${await problemText(response)}`);
       return;
     }
     const body = await response.json();
+    if (run !== state.run) return;
     if (body.status === "SUCCESS") {
       setStatus("Done.");
       state.result = body.result;
@@ -326,15 +332,12 @@ function save(blob, name) {
 }
 
 async function download(format) {
-  if (!state.taskId) return;
-  const id = encodeURIComponent(state.taskId);
+  const taskId = state.taskId;
+  if (!taskId) return;
+  const id = encodeURIComponent(taskId);
   const response = await apiFetch(`${API}/results/${id}/export?format=${format}`);
-  const name = `${state.taskId}.${EXTENSIONS[format]}`;
   if (response.ok) {
-    save(await response.blob(), name);
-  } else if (format === "json" && state.result) {
-    // the export route is not there: the result the page already holds
-    save(new Blob([JSON.stringify(state.result, null, 2)], { type: "application/json" }), name);
+    save(await response.blob(), `${taskId}.${EXTENSIONS[format]}`);
   } else {
     setStatus(`Download failed: ${await problemText(response)}`);
   }
