@@ -8,7 +8,7 @@ from dataclasses import replace
 from ocr_inference.api.routes.ocr import _known
 from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
-from ocr_inference.documents import DocumentType, Page, detect_type, open_document
+from ocr_inference.documents import Document, DocumentType, Page, detect_type, open_document
 from ocr_inference.errors import ResultNotReady, UploadMissing
 from ocr_inference.schemas import DocumentResult, PageInfo
 
@@ -32,8 +32,12 @@ def page_images(services: Services, task_id: str, pages: list[PageInfo]) -> Iter
     the worker did: same limits, PDF pages rendered at the dpi their boxes were measured at
     (the task's ``dpi`` option, or the worker's ``OCR_DPI``), only the pages asked for.
 
+    The upload is fetched and opened now, so that its errors come before a streamed answer
+    starts; the pages are decoded as they are iterated.
+
     Raises:
         UploadMissing: the upload is no longer stored (410).
+        InputError: the upload cannot be opened under the API's limits.
     """
     data = services.store.load_blob(task_id)
     if data is None:
@@ -43,6 +47,10 @@ def page_images(services: Services, task_id: str, pages: list[PageInfo]) -> Iter
     if dpi is not None and detect_type(data) is DocumentType.PDF:
         limits = replace(limits, dpi=round(dpi))
     document = open_document(data, limits, select=[page.page_number - 1 for page in pages])
+    return _decoded(document)
+
+
+def _decoded(document: Document) -> Iterator[Page]:
     try:
         yield from document.pages
     finally:

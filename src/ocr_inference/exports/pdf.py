@@ -3,13 +3,15 @@
 Written by hand: one JPEG image XObject per page, and the words in Helvetica (a standard
 font, WinAnsi encoding, nothing embedded) with text render mode 3 (invisible), each
 stretched horizontally (``Tz``) to its box. Characters outside WinAnsi become ``?``.
+Objects are written out as they are made (``iter_pdf``), so a long document never sits
+whole in memory: only the offsets wait for the cross-reference table at the end.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,41 +44,54 @@ class PdfPage:
 
 
 def to_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> bytes:
-    """A PDF with one page per image, sized from the image and the page's dpi (72 pt per
-    inch), carrying the result's words of that page as invisible text. ``images`` is
-    iterated once, so a generator keeps one decoded page in memory at a time."""
+    """The whole of ``iter_pdf``."""
+    return b"".join(iter_pdf(result, images))
+
+
+def iter_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> Iterator[bytes]:
+    """A PDF in pieces, with one page per image, sized from the image and the page's dpi
+    (72 pt per inch), carrying the result's words of that page as invisible text.
+    ``images`` is iterated once, and each page's pieces are handed out before the next image
+    is taken, so a generator keeps one decoded page in memory at a time."""
     dpis = {p.page_number: p.dpi or DEFAULT_DPI for p in result.pages}
     writer = _Writer()
-    font = writer.add(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    yield writer.header()
+    font = writer.reserve()
+    yield writer.write(
+        font, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
     )
-    page_ids = []
     pages_id = writer.reserve()
+    page_ids = []
     for page in images:
         height, width = page.image.shape[:2]
         scale = 72.0 / dpis.get(page.page_number, DEFAULT_DPI)
         w_pt, h_pt = width * scale, height * scale
         jpeg = _jpeg(page.image)
-        image_id = writer.add(
+        image_id = writer.reserve()
+        yield writer.write(
+            image_id,
             f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
             f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode "
             f"/Length {len(jpeg)} >>".encode(),
             jpeg,
         )
-        words = _words(result, page.page_number)
-        content = _content(words, w_pt, h_pt, scale)
-        content_id = writer.add(f"<< /Length {len(content)} >>".encode(), content)
-        page_ids.append(
-            writer.add(
-                f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
-                f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im0 {image_id} 0 R >> "
-                f">> /Contents {content_id} 0 R >>".encode()
-            )
+        content = _content(_words(result, page.page_number), w_pt, h_pt, scale)
+        content_id = writer.reserve()
+        yield writer.write(content_id, f"<< /Length {len(content)} >>".encode(), content)
+        page_ids.append(writer.reserve())
+        yield writer.write(
+            page_ids[-1],
+            f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
+            f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Im0 {image_id} 0 R >> "
+            f">> /Contents {content_id} 0 R >>".encode(),
         )
     kids = " ".join(f"{i} 0 R" for i in page_ids)
-    writer.set(pages_id, f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode())
-    catalog = writer.add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
-    return writer.finish(catalog)
+    yield writer.write(
+        pages_id, f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
+    )
+    catalog = writer.reserve()
+    yield writer.write(catalog, f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
+    yield writer.trailer(catalog)
 
 
 def _words(result: DocumentResult, page_number: int) -> list[tuple[str, Box]]:
@@ -122,35 +137,37 @@ def _jpeg(image: npt.NDArray[np.uint8]) -> bytes:
 
 
 class _Writer:
-    """Numbered objects, then the cross-reference table and trailer."""
+    """Numbers objects and writes each out at once, keeping only its offset for the
+    cross-reference table and trailer; an object may be numbered before it is written."""
 
     def __init__(self) -> None:
-        self._objects: list[bytes | None] = []
+        self._offsets: dict[int, int] = {}
+        self._count = 0
+        self._position = 0
+
+    def header(self) -> bytes:
+        return self._emit(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
     def reserve(self) -> int:
-        self._objects.append(None)
-        return len(self._objects)
+        self._count += 1
+        return self._count
 
-    def set(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+    def write(self, number: int, body: bytes, stream: bytes | None = None) -> bytes:
+        self._offsets[number] = self._position
         if stream is not None:
             body += b"\nstream\n" + stream + b"\nendstream"
-        self._objects[number - 1] = body
+        return self._emit(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
 
-    def add(self, body: bytes, stream: bytes | None = None) -> int:
-        number = self.reserve()
-        self.set(number, body, stream)
-        return number
+    def trailer(self, root: int) -> bytes:
+        size, xref = self._count + 1, self._position
+        entries = "".join(f"{self._offsets[n]:010d} 00000 n \n" for n in range(1, size))
+        return self._emit(
+            (
+                f"xref\n0 {size}\n0000000000 65535 f \n{entries}"
+                f"trailer\n<< /Size {size} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+            ).encode()
+        )
 
-    def finish(self, root: int) -> bytes:
-        out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(self._objects, start=1):
-            offsets.append(len(out))
-            out += f"{number} 0 obj\n".encode() + (body or b"null") + b"\nendobj\n"
-        xref = len(out)
-        out += f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode()
-        out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-        out += (
-            f"trailer\n<< /Size {len(offsets) + 1} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-        ).encode()
-        return bytes(out)
+    def _emit(self, data: bytes) -> bytes:
+        self._position += len(data)
+        return data

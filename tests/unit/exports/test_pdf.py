@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 
-from ocr_inference.exports import PdfPage, to_pdf
+from ocr_inference.exports import PdfPage, iter_pdf, to_pdf
 from ocr_inference.schemas import DocumentResult
 from unit.exports.sample import PAGES, page_images
 
@@ -47,3 +48,22 @@ def test_characters_outside_winansi_become_question_marks(result: DocumentResult
     result.detections[0].words[0].text = "Ω€"
     text = pdfium.PdfDocument(_pdf(result))[0].get_textpage().get_text_range()
     assert "?€" in text
+
+
+def test_each_page_is_written_out_before_the_next_image_is_read(result: DocumentResult) -> None:
+    """A long document is exported page by page: a page's bytes leave before the next page
+    image is decoded, so memory holds one page, never the whole file."""
+    jpeg_start = b"\xff\xd8\xff"
+    sent = bytearray()
+    images_sent_before: list[int] = []  # as each page image is taken
+
+    def lazily() -> Iterator[PdfPage]:
+        for number, image in enumerate(page_images(), 1):
+            images_sent_before.append(bytes(sent).count(jpeg_start))
+            yield PdfPage(number, image)
+
+    for chunk in iter_pdf(result, lazily()):
+        sent += chunk
+    assert images_sent_before == [0, 1]
+    assert bytes(sent) == _pdf(result)
+    assert len(pdfium.PdfDocument(bytes(sent))) == 2

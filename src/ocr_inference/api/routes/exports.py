@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.api.results import page_images, succeeded_result
-from ocr_inference.api.services import Services
-from ocr_inference.exports import PdfPage, draw_overlay, to_hocr, to_pdf, to_png, to_text
+from ocr_inference.exports import PdfPage, draw_overlay, iter_pdf, to_hocr, to_png, to_text
 from ocr_inference.schemas import DocumentResult, Problem
 
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
@@ -27,11 +27,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _attachment(body: bytes, media_type: str, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media_type, headers=headers)
-
-
 @router.get(
     "/results/{task_id}/export",
     response_class=Response,
@@ -47,20 +42,23 @@ def export(
     searchable PDF (the page images with an invisible text layer)."""
     result = succeeded_result(services, task_id, owner)
     media_type, ext = _MEDIA[format_]
-    return _attachment(_render(services, task_id, result, format_), media_type, f"{task_id}.{ext}")
+    headers = {"Content-Disposition": f'attachment; filename="{task_id}.{ext}"'}
+    if format_ == "pdf":
+        # sent page by page as the images decode: a long document never sits whole in memory
+        pages = page_images(services, task_id, result.pages) if result.pages else iter(())
+        pdf = iter_pdf(result, (PdfPage(page.number, page.image) for page in pages))
+        return StreamingResponse(pdf, media_type=media_type, headers=headers)
+    return Response(_render(result, format_), media_type=media_type, headers=headers)
 
 
-def _render(services: Services, task_id: str, result: DocumentResult, format_: str) -> bytes:
+def _render(result: DocumentResult, format_: str) -> bytes:
     if format_ == "json":
         return result.model_dump_json().encode()
     if format_ == "text":
         return to_text(result)
     if format_ == "markdown":
         return result.markdown.encode()
-    if format_ == "hocr":
-        return to_hocr(result)
-    pages = page_images(services, task_id, result.pages) if result.pages else iter(())
-    return to_pdf(result, (PdfPage(page.number, page.image) for page in pages))
+    return to_hocr(result)
 
 
 @router.get(

@@ -154,3 +154,11 @@ def test_pdf_pages_are_rendered_at_the_dpi_the_task_asked_for(client: TestClient
     exported = client.get(f"{URL}/{task_id}/export", params={"format": "pdf"})
     document = pdfium.PdfDocument(exported.content)
     assert [document[i].get_size() for i in range(2)] == [pytest.approx((200, 100))] * 2
+
+
+def test_pdf_and_page_images_of_an_expired_upload_are_410(client: TestClient, task_id: str) -> None:
+    client.app.state.services.store.client.delete(f"ocr:blob:{task_id}")  # type: ignore[attr-defined]
+    for path in ("export?format=pdf", "pages/1.png"):
+        response = client.get(f"{URL}/{task_id}/{path}")
+        assert (response.status_code, response.json()["code"]) == (410, "upload_missing")
+    assert client.get(f"{URL}/{task_id}/export", params={"format": "hocr"}).status_code == 200
