@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
+
+from ocr_inference.launcher import free_port as free_port  # tests/conftest.py imports it from here
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = (REPO.parent / "shared" / "eval").resolve()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -222,39 +219,7 @@ def up() -> None:
 
     Stops all of them on Ctrl-C.
     """
-    from ocr_inference.processes import stop_all
-    from ocr_inference.redis_server import EmbeddedRedis
+    from ocr_inference.launcher import run_until_stopped
 
-    settings = get_settings()
-    env = dict(os.environ)
-    server: EmbeddedRedis | None = None
-    if "REDIS_URL" not in os.environ:
-        server = EmbeddedRedis(settings.data_dir).start()
-        env["REDIS_URL"] = server.url
-        typer.echo(
-            f"Redis-compatible server on {server.url}, data in {settings.data_dir}", err=True
-        )
-    command = [sys.executable, "-m", "ocr_inference"]
-    children = [
-        subprocess.Popen([*command, "worker"], env=env),
-        subprocess.Popen([*command, "serve"], env=env),
-    ]
-    typer.echo(f"API on http://{settings.host}:{settings.port} (docs at /docs)", err=True)
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    finally:
-        stop_all(children)
-        if server is not None:
-            server.stop()
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-    if failed and not stopping:
+    if run_until_stopped(get_settings(), lambda line: typer.echo(line, err=True)):
         raise typer.Exit(1)

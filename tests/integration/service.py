@@ -1,10 +1,9 @@
-"""A whole service for the integration tests: a Redis-compatible server, a worker process
-and the API process, and a client for them."""
+"""The integration tests' handle on the service that ``conftest.py`` starts (with
+``ocr_inference.launcher``): a client of its API and its Redis, and its worker's pool."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,30 +75,3 @@ def pool_children(worker: subprocess.Popen[bytes]) -> list[int]:
         return [int(pid) for pid in path.read_text().split()]
     except FileNotFoundError:
         return []
-
-
-def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ocr_inference", *args],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_ready(base_url: str, processes: list[subprocess.Popen[bytes]], log_dir: Path) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        for process in processes:
-            if process.poll() is not None:
-                logs = "\n".join(p.read_text()[-3000:] for p in log_dir.glob("*.log"))
-                raise RuntimeError(f"a service process exited early:\n{logs}")
-        try:
-            health = httpx.get(f"{base_url}/health", timeout=2).json()
-            if health["workers"] >= 1 and health["models_loaded"]:
-                return
-        except (httpx.HTTPError, ValueError, KeyError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the service did not become ready in 180 s")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,10 +16,11 @@ from typing import Any
 
 import httpx
 
-from integration.service import Service, wait_ready
+from integration.service import Service
+from ocr_inference.launcher import free_port, log_tails, start_process, wait_ready
 from ocr_inference.processes import stop_all
 from ocr_inference.redis_server import EmbeddedRedis
-from support import REPO, free_port
+from support import REPO
 
 TESTS_DIR = REPO / "tests"
 ENDED = {"SUCCESS", "FAILURE"}
@@ -80,13 +80,7 @@ class Cluster:
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         self._started += 1
         log = self.work_dir / f"{self._started:02d}-{name}.log"
-        with log.open("wb") as handle:
-            return subprocess.Popen(
-                [sys.executable, "-m", "reliability.faulty_worker", *args],
-                env=self.env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
+        return start_process(args, self.env, log, module="reliability.faulty_worker")
 
     def start_api(self) -> subprocess.Popen[bytes]:
         self.api = self._start("api", ["serve"])
@@ -122,10 +116,7 @@ class Cluster:
         os.kill(pid, signal.SIGKILL)
 
     def logs(self) -> str:
-        return "\n".join(
-            f"== {path.name}\n{path.read_text(errors='replace')[-4000:]}"
-            for path in sorted(self.work_dir.glob("*.log"))
-        )
+        return log_tails(self.work_dir)
 
 
 def wait_all(
