@@ -10,6 +10,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from ocr_inference.documents import Page
+from ocr_inference.documents.text_layer import Quad as LayerQuad
 from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
@@ -31,7 +32,7 @@ from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid,
 from ocr_inference.pipeline.text_detection import TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
-from ocr_inference.pipeline.words import WordSpan, proportional_words, span_quad
+from ocr_inference.pipeline.words import WordSpan, span_quad
 from ocr_inference.schemas import (
     Block,
     Detection,
@@ -310,15 +311,22 @@ _TABLE_PAD = 6  # pixels of margin around a table block, so border cells are who
 
 
 def _layer_lines(layer: TextLayer, page: Page) -> list[ReadLine]:
-    """A text layer's lines as read lines of the page turned upright by its rotation; the
-    layer gives no word positions, so words share the line in proportion to their length."""
+    """A text layer's lines, with the boxes of their words where the layer draws them, as
+    read lines of the page turned upright by its rotation."""
     turn = (360 - layer.rotation) % 360  # from the page as rendered to the upright page
-    lines = []
-    for line in layer.lines:
-        quad = to_submitted(np.array(line.quad, dtype=np.float32), turn, page.width, page.height)
-        words = _word_quads(quad, proportional_words(line.text, 1.0))
-        lines.append(ReadLine(quad, line.text, 1.0, words))
-    return lines
+
+    def upright(quad: LayerQuad) -> Quad:
+        return to_submitted(np.array(quad, dtype=np.float32), turn, page.width, page.height)
+
+    return [
+        ReadLine(
+            upright(line.quad),
+            line.text,
+            1.0,
+            [(word.text, upright(word.quad), 1.0) for word in line.words],
+        )
+        for line in layer.lines
+    ]
 
 
 def _rect_quad(rect: tuple[float, float, float, float]) -> Quad:

@@ -2,10 +2,9 @@
 
 The recognizer's CTC decoding keeps, for every character, the time step where it was
 emitted; time steps are evenly spaced along the line crop, so a word's first and last
-steps give its extent as fractions of the crop's width (``ctc_words``). Where no time steps
-exist (a PDF text layer), the line is split in proportion to character counts
-(``proportional_words``). ``span_quad`` maps such a span back onto the line's quadrilateral
-by interpolating along its top and bottom edges.
+steps give its extent as fractions of the crop's width (``ctc_words``). ``span_quad`` maps
+such a span back onto the line's quadrilateral by interpolating along its top and bottom
+edges. (Lines read from a PDF's text layer come with their words' boxes.)
 """
 
 from __future__ import annotations
@@ -64,21 +63,6 @@ def ctc_words(
                 float(probs[first:index].mean()),
             )
         )
-    return words
-
-
-def proportional_words(text: str, confidence: float) -> list[WordSpan]:
-    """Words of ``text`` with the line's width shared out in proportion to character counts
-    (a space counts as one character)."""
-    total = len(text)
-    words: list[WordSpan] = []
-    position = 0
-    for token in text.split(" "):
-        if token:
-            words.append(
-                WordSpan(token, position / total, (position + len(token)) / total, confidence)
-            )
-        position += len(token) + 1
     return words
 
 

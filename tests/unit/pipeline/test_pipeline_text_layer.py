@@ -113,6 +113,23 @@ def test_text_turned_on_the_page_reports_its_rotation(no_ocr: Pipeline) -> None:
     ]
 
 
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_text_layer_words_keep_their_own_boxes(no_ocr: Pipeline, rotate: int) -> None:
+    """The layer knows where each word is drawn; shares by character count would put the
+    end of "iiii" nearly halfway along a line that is mostly "WWWW"."""
+    texts = [*TEXTS, (72.0, 600.0, "iiii WWWW")]
+    document = open_document(
+        pdf_document([PdfPage(texts, rotate=rotate)]), Limits(dpi=DPI), text_layer=True
+    )
+    (page,) = document.pages
+    result = no_ocr.run([page], 1)
+    assert page.text_layer is not None
+    assert [[w.box for w in d.words] for d in result.detections] == [
+        [[list(point) for point in word.quad] for word in line.words]
+        for line in page.text_layer.lines
+    ]
+
+
 def test_layout_runs_on_text_layer_pages(eval_dir: Path) -> None:
     pdf = sorted((eval_dir / "docbank").glob("*.pdf"))[0]
     pipeline = build("auto", use_layout_detection=True)

@@ -11,7 +11,7 @@ from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig
 from ocr_inference.pipeline.text_recognition import ctc_best_path
-from ocr_inference.pipeline.words import ctc_words, proportional_words, span_quad
+from ocr_inference.pipeline.words import ctc_words, span_quad
 
 LINE = "The quick brown fox jumps"
 
@@ -35,11 +35,6 @@ def test_ctc_words_split_at_spaces_and_cover_their_time_steps() -> None:
 
 def test_ctc_words_of_an_empty_line() -> None:
     assert ctc_words([], np.array([], dtype=np.int64), np.array([], np.float32), 0.1) == []
-
-
-def test_proportional_words_share_the_line_by_character_count() -> None:
-    words = proportional_words("ab  cdef", 0.5)
-    assert [(w.text, w.start, w.end) for w in words] == [("ab", 0, 0.25), ("cdef", 0.5, 1)]
 
 
 def test_span_quad_interpolates_along_top_and_bottom_edges() -> None:
