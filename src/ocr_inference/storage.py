@@ -1,7 +1,8 @@
 """The task store: everything the service keeps in Redis about its tasks and workers.
 
-Celery keeps its own keys, and ``ocr_inference.counters`` those of the counters /metrics
-reads (``ocr:counters``, ``ocr:durations``, ``ocr:http_requests``).
+Celery keeps its own keys, ``ocr_inference.counters`` those of the counters /metrics
+reads (``ocr:counters``, ``ocr:durations``, ``ocr:http_requests``) and
+``ocr_inference.idempotency`` the claims of ``Idempotency-Key`` headers (``ocr:idem:``).
 
 Keys (all under ``ocr:``):
 
@@ -9,11 +10,9 @@ Keys (all under ``ocr:``):
                           the SHA-256 hex of the API key that created it, when keys are on);
                           its presence is what makes an id known, so unknown or expired ids
                           answer 404. It also holds the client's options ``pages``, ``dpi``
-                          and ``callback_url`` when given, and ``idempotency``, the name of
-                          its ``ocr:idem:`` key, if any.
-- ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
-                          of a submission with an ``Idempotency-Key``; ``owner`` is ``-``
-                          while API keys are off. It expires with the task's record.
+                          and ``callback_url`` when given, ``idempotency``, the name of
+                          its ``ocr:idem:`` key, if any, and ``sending`` until the task is
+                          on the queue (an API process that died in between leaves it).
 - ``ocr:webhook:{id}``   set when the task's webhook was queued, so that it is sent once.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
@@ -32,7 +31,6 @@ Keys (all under ``ocr:``):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -43,6 +41,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ocr_inference import counters
+from ocr_inference.idempotency import IdempotencyKeys
 
 PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.
@@ -51,14 +50,14 @@ _PRIORITY_STEPS = (0, 3, 6, 9)
 
 
 _TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled", "webhook")
-# the claim of an Idempotency-Key, or what an earlier request stored under it
-_CLAIM = """
-local held = redis.call('GET', KEYS[1])
-if held then
-  return held
+# the record's 'sending' mark, taken by one caller, if the task is older than ARGV[1] s
+_TAKE_STALLED = """
+local submitted = redis.call('HGET', KEYS[1], 'submitted_at')
+if redis.call('HEXISTS', KEYS[1], 'sending') == 1 and submitted
+    and tonumber(ARGV[2]) - tonumber(submitted) > tonumber(ARGV[1]) then
+  return redis.call('HDEL', KEYS[1], 'sending')
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return false
+return 0
 """
 _RELEASE = """
 local held = redis.call('HGET', KEYS[1], 'held')
@@ -91,16 +90,6 @@ class TaskOptions:
     callback_url: str | None = None
 
 
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    """The task an ``Idempotency-Key`` stands for, and the SHA-256 of its upload."""
-
-    key: str  # the Redis key
-    task_id: str
-    sha256: str
-    new: bool  # claimed by this request; False: by an earlier one
-
-
 class TaskStore:
     """Submission records, upload blobs, delivery counts and worker heartbeats."""
 
@@ -108,6 +97,7 @@ class TaskStore:
         self.client = client
         self.result_ttl_s = result_ttl_s
         self.blob_ttl_s = blob_ttl_s
+        self.idempotency = IdempotencyKeys(client, ttl_s=blob_ttl_s)
 
     @staticmethod
     def _key(kind: str, name: str) -> str:
@@ -126,13 +116,15 @@ class TaskStore:
     ) -> None:
         """Record a submission and store its bytes, atomically; ``owner`` identifies the
         API key that alone may see the task (None while keys are off); ``idempotency`` is
-        the Redis key of its ``IdempotencyClaim``."""
+        the Redis key of its ``IdempotencyClaim``. It is ``sending`` to the queue, and not
+        counted as submitted, until ``queued``."""
         record: dict[FieldT, EncodableT] = {
             "filename": filename,
             "type": doc_type,
             "size": str(len(data)),
             "held": str(len(data)),
             "submitted_at": f"{time.time():.3f}",
+            "sending": "1",
         }
         extra = {"owner": owner, "idempotency": idempotency, **vars(options or TaskOptions())}
         record.update({name: str(value) for name, value in extra.items() if value is not None})
@@ -141,7 +133,6 @@ class TaskStore:
             pipe.hset(self._key("task", task_id), mapping=record)
             pipe.expire(self._key("task", task_id), self.blob_ttl_s)
             pipe.incrby(self._held, len(data))
-            counters.count_submission(pipe)
             pipe.execute()
 
     def options(self, task_id: str) -> TaskOptions:
@@ -155,33 +146,28 @@ class TaskStore:
             callback_url=url.decode() if isinstance(url, bytes) else None,
         )
 
-    def claim_idempotency(
-        self, owner: str | None, key: str, *, task_id: str, sha256: str
-    ) -> IdempotencyClaim:
-        """Claim ``key`` of ``owner`` for ``task_id`` atomically, or return the claim of an
-        earlier request (``new`` False), so that concurrent requests share one task."""
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        name = self._key("idem", f"{owner or '-'}:{digest}")
-        value = json.dumps({"task_id": task_id, "sha256": sha256})
-        held = self.client.eval(_CLAIM, 1, name, value, self.blob_ttl_s)
-        if held is None:
-            return IdempotencyClaim(name, task_id, sha256, new=True)
-        stored = json.loads(held)
-        return IdempotencyClaim(name, stored["task_id"], stored["sha256"], new=False)
+    def queued(self, task_id: str) -> None:
+        """The task's message is on the queue: it is no longer ``sending``, and it counts
+        as submitted."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._key("task", task_id), "sending")
+            counters.count_submission(pipe)
+            pipe.execute()
 
-    def release_idempotency(self, claim: IdempotencyClaim) -> None:
-        """Drop a claim whose task was never queued."""
-        self.client.delete(claim.key)
+    def unqueued(self, task_id: str) -> None:
+        """Sending the task's message failed: it still has to be sent."""
+        self.client.hset(self._key("task", task_id), "sending", "1")
+
+    def take_stalled(self, task_id: str, *, older_than_s: float) -> bool:
+        """Whether the task was stored over ``older_than_s`` ago and never queued (the API
+        process that stored it died before sending it), in which case the caller, and no
+        other, is to send it now."""
+        record = self._key("task", task_id)
+        return bool(self.client.eval(_TAKE_STALLED, 1, record, older_than_s, time.time()))
 
     def _idempotency_key(self, task_id: str) -> str | None:
         name = self.client.hget(self._key("task", task_id), "idempotency")
         return name.decode() if isinstance(name, bytes) else None
-
-    def keep_idempotency(self, task_id: str) -> None:
-        """Once the task has ended, its idempotency key lives as long as its result."""
-        name = self._idempotency_key(task_id)
-        if name is not None:
-            self.client.expire(name, self.result_ttl_s)
 
     def forget_idempotency(self, task_id: str) -> None:
         """Drop the idempotency key of a task about to be forgotten."""
@@ -239,9 +225,12 @@ class TaskStore:
         self._release(task_id)
         record = self._key("task", task_id)
         counters.count_end(self.client, record, error_code=error_code, seconds=seconds)
+        claim = self._idempotency_key(task_id)
         with self.client.pipeline(transaction=False) as pipe:
             for kind in ("task", "blob", "attempts"):
                 pipe.expire(self._key(kind, task_id), self.result_ttl_s)
+            if claim is not None:  # its Idempotency-Key lasts as long as its result
+                pipe.expire(claim, self.result_ttl_s)
             pipe.delete(self._key("progress", task_id), self._key("failed", task_id))
             pipe.zrem(self._running, task_id)
             pipe.execute()
@@ -274,9 +263,12 @@ class TaskStore:
         """Mark an unfinished task cancelled and drop its upload and progress; the record
         stays, as long as a result would, so the id keeps answering."""
         self._release(task_id)
+        claim = self._idempotency_key(task_id)
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self._key("cancelled", task_id), 1, ex=self.result_ttl_s)
             pipe.expire(self._key("task", task_id), self.result_ttl_s)
+            if claim is not None:
+                pipe.expire(claim, self.result_ttl_s)
             pipe.delete(self._key("blob", task_id), self._key("progress", task_id))
             pipe.zrem(self._running, task_id)
             pipe.execute()

@@ -107,9 +107,40 @@ def test_stats_read_queues_running_documents_and_held_bytes(redis_url: str) -> N
     tasks.client.rpush("ocr\x06\x163", "c")
     tasks.client.rpush("ocr.pages", "range")
     tasks.create("d", b"x" * 70, filename="d.pdf", doc_type="pdf")
+    tasks.queued("d")
     tasks.start_document("d", 8, stale_after_s=60)
     tasks.start_document("stale", 8, stale_after_s=-1)
     stats = tasks.stats(["ocr", "ocr.pages", "empty"])
     assert stats.queued == {"ocr": 3, "ocr.pages": 1, "empty": 0}
     assert (stats.running, stats.held_bytes, stats.submitted) == (1, 70, 1)
     assert (stats.succeeded, stats.failed) == (0, {})
+
+
+def test_a_task_is_sending_until_queued_and_a_stalled_one_is_taken_once(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("s", b"x", filename="s.pdf", doc_type="pdf")
+    assert not tasks.take_stalled("s", older_than_s=30)  # just stored: still being sent
+    assert tasks.take_stalled("s", older_than_s=-1)
+    assert not tasks.take_stalled("s", older_than_s=-1)  # one caller sends it
+    tasks.unqueued("s")  # that send failed
+    assert tasks.take_stalled("s", older_than_s=-1)
+    tasks.create("q", b"x", filename="q.pdf", doc_type="pdf")
+    tasks.queued("q")
+    assert not tasks.take_stalled("q", older_than_s=-1)
+    assert not tasks.take_stalled("unknown", older_than_s=-1)
+    assert tasks.stats(["ocr"]).submitted == 1  # counted when queued
+
+
+def test_an_idempotency_key_lasts_as_long_as_its_task(redis_url: str) -> None:
+    tasks = store(redis_url, ttl=60)  # results live 60 s, uploads 120 s
+    for task_id in ("done", "cancelled"):
+        name = tasks.idempotency.name(None, task_id)
+        tasks.create(task_id, b"x", filename="a.pdf", doc_type="pdf", idempotency=name)
+        tasks.idempotency.claim(name, task_id=task_id, sha256="aa")
+        assert tasks.client.ttl(name) > 60
+    tasks.finish("done", error_code=None)
+    tasks.cancel("cancelled")
+    for task_id in ("done", "cancelled"):
+        name = tasks.idempotency.name(None, task_id)
+        assert 0 < tasks.client.ttl(name) <= 60
+        assert tasks.client.ttl(name) <= tasks.client.ttl(f"ocr:task:{task_id}") + 1

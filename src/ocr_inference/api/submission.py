@@ -1,17 +1,32 @@
-"""What a submission asks for besides its file: its options, checked, and the task its
-``Idempotency-Key`` stands for."""
+"""Accepting a submission: its options, checked; admission; the task its
+``Idempotency-Key`` stands for; storing the upload and queueing its task.
+
+A task's record is stored before its ``Idempotency-Key`` is claimed and marked ``sending``
+until its message is on the queue. An API process that dies in between leaves either an
+unclaimed record, which no client knows of, or a claimed one still ``sending``: the first
+repeat of the request, or read of the task, more than ``STALLED_AFTER_S`` later sends it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from fastapi.exceptions import RequestValidationError
 
+from ocr_inference.api.services import Services
 from ocr_inference.config import Settings
-from ocr_inference.errors import IdempotencyConflict
+from ocr_inference.errors import IdempotencyConflict, ServiceBusy, ServiceUnavailable
+from ocr_inference.idempotency import IdempotencyClaim
 from ocr_inference.page_selection import format_pages, parse_pages
-from ocr_inference.storage import IdempotencyClaim, TaskOptions, TaskStore
+from ocr_inference.storage import TaskOptions
 from ocr_inference.webhooks import WebhookRefused, check_url
+from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
+
+# A task is queued milliseconds after its record is stored; one still unqueued after this
+# long was stored by an API process that died before queueing it.
+STALLED_AFTER_S = 30.0
+_MIB = 1 << 20
 
 
 def _invalid(field: str, reason: str) -> RequestValidationError:
@@ -42,18 +57,93 @@ def task_options(
     return TaskOptions(pages=normalized, dpi=dpi, callback_url=callback_url or None)
 
 
-def claim_key(
-    store: TaskStore, owner: str | None, key: str, *, task_id: str, data: bytes
-) -> IdempotencyClaim:
-    """Claim ``key`` for a new ``task_id``, or the earlier task of the same file.
+def accept(
+    services: Services,
+    data: bytes,
+    *,
+    filename: str,
+    doc_type: str,
+    owner: str | None,
+    options: TaskOptions,
+    idempotency_key: str | None,
+) -> str:
+    """Store an upload and queue its task, or find the task its ``idempotency_key``
+    (sent with the API key ``owner``) already stands for; its task id.
 
     Raises:
         IdempotencyConflict: the key was used, with this API key, for another file.
+        ServiceBusy: too many documents or bytes are waiting.
+        ServiceUnavailable: the queue could not be reached.
     """
-    digest = hashlib.sha256(data).hexdigest()
-    claim = store.claim_idempotency(owner, key, task_id=task_id, sha256=digest)
+    store, digest = services.store, hashlib.sha256(data).hexdigest()
+    name = None
+    if idempotency_key is not None:
+        name = store.idempotency.name(owner, idempotency_key)
+        earlier = store.idempotency.find(name)
+        if earlier is not None and store.exists(earlier.task_id):
+            return _repeat(services, earlier, digest)
+        if earlier is not None:  # its task has expired or was deleted
+            store.idempotency.release(earlier)
+    _admit(services, len(data))
+    task_id = str(uuid.uuid4())
+    store.create(
+        task_id,
+        data,
+        filename=filename,
+        doc_type=doc_type,
+        owner=owner,
+        options=options,
+        idempotency=name,
+    )
+    if name is not None:
+        claim = store.idempotency.claim(name, task_id=task_id, sha256=digest)
+        if not claim.new:  # a concurrent request with the same key came first
+            store.forget(task_id)
+            return _repeat(services, claim, digest)
+    try:
+        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
+    except Exception as exc:
+        store.forget_idempotency(task_id)
+        store.forget(task_id)
+        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
+    store.queued(task_id)
+    return task_id
+
+
+def resend_if_stalled(services: Services, task_id: str) -> None:
+    """Queue a task whose API process died between storing and queueing it, once, if it
+    was stored over ``STALLED_AFTER_S`` ago.
+
+    Raises:
+        ServiceUnavailable: the queue could not be reached (the next call tries again).
+    """
+    store = services.store
+    if not store.take_stalled(task_id, older_than_s=STALLED_AFTER_S):
+        return
+    try:
+        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
+    except Exception as exc:
+        store.unqueued(task_id)
+        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
+    store.queued(task_id)
+
+
+def _repeat(services: Services, claim: IdempotencyClaim, digest: str) -> str:
     if claim.sha256 != digest:
         raise IdempotencyConflict(
             "This Idempotency-Key was already used for a different file; use a new key."
         )
-    return claim
+    resend_if_stalled(services, claim.task_id)
+    return claim.task_id
+
+
+def _admit(services: Services, size: int) -> None:
+    """Refuse an upload while too many documents or bytes wait (503 with Retry-After)."""
+    settings, store = services.settings, services.store
+    if store.pending(QUEUE) >= settings.max_queued:
+        raise ServiceBusy(f"{settings.max_queued} documents are already waiting; try again later.")
+    if store.held_bytes() + size > settings.max_stored_mb * _MIB:
+        raise ServiceBusy(
+            f"Uploads waiting to be processed fill the {settings.max_stored_mb} MiB allowed; "
+            "try again later."
+        )

@@ -3,7 +3,9 @@ server and no worker."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from fastapi.testclient import TestClient
 
 from factories import encode, text_image
 from ocr_inference.api import create_app
+from ocr_inference.api.submission import STALLED_AFTER_S
 from ocr_inference.config import Settings
+from ocr_inference.idempotency import IdempotencyClaim
 from ocr_inference.storage import TaskOptions, TaskStore
 from ocr_inference.worker.celery_app import QUEUE
 
@@ -138,3 +142,60 @@ def test_a_deleted_task_frees_its_key(client: TestClient, redis_url: str) -> Non
     assert client.delete(f"/api/v1/ocr/results/{first['task_id']}").status_code == 204
     _, second = post(client, OTHER, headers={"Idempotency-Key": "k"})
     assert second["task_id"] != first["task_id"]
+
+
+def stalled(redis_url: str, key: str, *, age_s: float) -> str:
+    """A task as an API process leaves it when it dies after storing it and claiming its
+    Idempotency-Key, before queueing it, ``age_s`` ago."""
+    tasks, task_id = store(redis_url), f"stalled-{key}"
+    name = tasks.idempotency.name(None, key)
+    tasks.create(task_id, PAGE, filename="page.png", doc_type="png", idempotency=name)
+    tasks.idempotency.claim(name, task_id=task_id, sha256=hashlib.sha256(PAGE).hexdigest())
+    tasks.client.hset(f"ocr:task:{task_id}", "submitted_at", f"{time.time() - age_s:.3f}")
+    return task_id
+
+
+def queued(redis_url: str) -> int:
+    return int(store(redis_url).client.llen(QUEUE))
+
+
+def test_a_repeat_queues_the_task_a_dead_api_process_left_unqueued(
+    client: TestClient, redis_url: str
+) -> None:
+    task_id = stalled(redis_url, "order-7", age_s=STALLED_AFTER_S + 5)
+    assert queued(redis_url) == 0
+    status, body = post(client, headers={"Idempotency-Key": "order-7"})
+    assert (status, body["task_id"]) == (202, task_id)
+    assert queued(redis_url) == 1
+    post(client, headers={"Idempotency-Key": "order-7"})
+    assert queued(redis_url) == 1  # queued once
+    assert store(redis_url).stats([QUEUE]).submitted == 1
+
+
+def test_polling_queues_the_task_a_dead_api_process_left_unqueued(
+    client: TestClient, redis_url: str
+) -> None:
+    task_id = stalled(redis_url, "order-8", age_s=STALLED_AFTER_S + 5)
+    for _ in range(2):
+        response = client.get(f"/api/v1/ocr/results/{task_id}")
+        assert response.status_code == 200 and response.json()["status"] == "PENDING"
+    assert queued(redis_url) == 1
+
+
+def test_a_task_being_queued_is_not_queued_twice(client: TestClient, redis_url: str) -> None:
+    task_id = stalled(redis_url, "order-9", age_s=1)  # its request may still be running
+    assert post(client, headers={"Idempotency-Key": "order-9"})[1]["task_id"] == task_id
+    assert client.get(f"/api/v1/ocr/results/{task_id}").json()["status"] == "PENDING"
+    assert queued(redis_url) == 0
+
+
+def test_a_key_whose_task_is_gone_starts_a_new_task(client: TestClient, redis_url: str) -> None:
+    tasks = store(redis_url)
+    name = tasks.idempotency.name(None, "order-10")
+    tasks.idempotency.claim(name, task_id="expired-task", sha256="aa")
+    status, body = post(client, headers={"Idempotency-Key": "order-10"})
+    assert status == 202 and body["task_id"] != "expired-task"
+    assert tasks.idempotency.find(name) == IdempotencyClaim(
+        name, str(body["task_id"]), hashlib.sha256(PAGE).hexdigest(), new=False
+    )
+    assert queued(redis_url) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Any
 
 from celery import states
@@ -22,13 +21,13 @@ from fastapi import (
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.api.services import Services
-from ocr_inference.api.submission import claim_key, task_options
+from ocr_inference.api.submission import accept, resend_if_stalled, task_options
 from ocr_inference.api.task_status import only_page, read_status
 from ocr_inference.documents import detect_type
-from ocr_inference.errors import ServiceBusy, ServiceUnavailable, UploadTooLarge
+from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.storage import TaskStore
-from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
+from ocr_inference.worker.celery_app import QUEUE
 
 # every route here needs a valid X-API-Key once keys are configured
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
@@ -68,18 +67,6 @@ def _known(services: Services, task_id: str, owner: str | None) -> TaskStore:
     return services.store
 
 
-def _admit(services: Services, size: int) -> None:
-    """Refuse an upload while too many documents or bytes wait (503 with Retry-After)."""
-    settings, store = services.settings, services.store
-    if store.pending(QUEUE) >= settings.max_queued:
-        raise ServiceBusy(f"{settings.max_queued} documents are already waiting; try again later.")
-    if store.held_bytes() + size > settings.max_stored_mb * _CHUNK:
-        raise ServiceBusy(
-            f"Uploads waiting to be processed fill the {settings.max_stored_mb} MiB allowed; "
-            "try again later."
-        )
-
-
 @router.post(
     "/process",
     status_code=status.HTTP_202_ACCEPTED,
@@ -106,35 +93,15 @@ def process(
 ) -> TaskAccepted:
     """Queue a document for OCR; poll the results route with the returned task id."""
     data = _read_limited(file, services.settings.max_upload_bytes)
-    doc_type = detect_type(data)
-    options = task_options(services.settings, pages, dpi, callback_url)
-    task_id = str(uuid.uuid4())
-    claim = None
-    if idempotency_key is not None:
-        claim = claim_key(services.store, owner, idempotency_key, task_id=task_id, data=data)
-        if not claim.new:
-            return TaskAccepted(task_id=claim.task_id)
-    try:
-        _admit(services, len(data))
-        services.store.create(
-            task_id,
-            data,
-            filename=_safe_name(file.filename),
-            doc_type=doc_type,
-            owner=owner,
-            options=options,
-            idempotency=claim.key if claim else None,
-        )
-    except Exception:
-        if claim is not None:
-            services.store.release_idempotency(claim)
-        raise
-    try:
-        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
-    except Exception as exc:
-        services.store.forget_idempotency(task_id)
-        services.store.forget(task_id)
-        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
+    task_id = accept(
+        services,
+        data,
+        filename=_safe_name(file.filename),
+        doc_type=detect_type(data),
+        owner=owner,
+        options=task_options(services.settings, pages, dpi, callback_url),
+        idempotency_key=idempotency_key,
+    )
     return TaskAccepted(task_id=task_id)
 
 
@@ -161,6 +128,8 @@ def results(
         store.progress(task_id),
         cancelled=store.cancelled(task_id),
     )
+    if answer.status == "PENDING":
+        resend_if_stalled(services, task_id)
     return only_page(answer, page)
 
 
