@@ -32,6 +32,9 @@ _ENDED = frozenset({"SUCCESS", "FAILURE"})
 # next try; no pause is shorter than the minimum, so a Retry-After of 0 cannot spin
 _DEFAULT_RETRY_S = 5.0
 _MIN_RETRY_S = 0.5
+# the connection failed or was dropped, or the server was slow: an API restarting, a
+# network hiccup (not a bad URL or a protocol the client cannot speak)
+_PASSING = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 _T = TypeVar("_T")
@@ -210,8 +213,8 @@ class Client:
 
 def _retrying(call: Callable[[], _T], deadline: float, *, transport_errors: bool) -> _T:
     """``call()``, tried again while it fails with a 503 (after its ``Retry-After``) or, with
-    ``transport_errors``, cannot reach the server, as long as the pause ends by ``deadline``;
-    then the last error is raised."""
+    ``transport_errors``, loses the connection to the server, as long as the pause ends by
+    ``deadline``; then the last error is raised."""
     while True:
         try:
             return call()
@@ -220,7 +223,7 @@ def _retrying(call: Callable[[], _T], deadline: float, *, transport_errors: bool
                 raise
             error: Exception = exc
             pause = _DEFAULT_RETRY_S if exc.retry_after_s is None else exc.retry_after_s
-        except httpx.TransportError as exc:
+        except _PASSING as exc:
             if not transport_errors:
                 raise
             error, pause = exc, _DEFAULT_RETRY_S

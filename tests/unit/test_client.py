@@ -231,3 +231,12 @@ def test_task_ids_are_one_path_segment() -> None:
     with make_client(handler) as client:
         client.status("../process?x=1")
     assert seen == ["/api/v1/ocr/results/..%2Fprocess%3Fx%3D1"]
+
+
+def test_wait_fails_at_once_on_a_transport_error_that_cannot_pass(no_sleep: list[float]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.UnsupportedProtocol("no such scheme")
+
+    with make_client(handler) as client, pytest.raises(httpx.UnsupportedProtocol):
+        client.wait("t1", timeout=60)
+    assert no_sleep == []
