@@ -24,8 +24,11 @@ Keys (all under ``ocr:``):
 - ``ocr:running``         sorted set of documents being processed, scored by the time after
                           which an entry no longer counts (a worker that died mid-document
                           leaves one behind; each page done pushes it back).
-- ``ocr:held_bytes``      bytes of uploads not yet processed (the ``held`` field of each
-                          ``ocr:task:{id}``, released once when the task ends).
+- ``ocr:held``            sorted set of the uploads whose tasks have not ended, as
+                          ``{size}:{id}``, scored by the time their blobs expire; their
+                          sizes add up to the bytes held (the ``held`` field of each
+                          ``ocr:task:{id}`` is its size until the task ends). An upload
+                          whose task never ends stops counting when its blob expires.
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 """
 
@@ -63,9 +66,18 @@ _RELEASE = """
 local held = redis.call('HGET', KEYS[1], 'held')
 if held then
   redis.call('HDEL', KEYS[1], 'held')
-  redis.call('DECRBY', KEYS[2], held)
+  redis.call('ZREM', KEYS[2], held .. ':' .. ARGV[1])
 end
 return held
+"""
+# the bytes of the uploads held, once those whose blobs have expired are dropped
+_HELD_BYTES = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local total = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  total = total + tonumber(string.match(member, '^(%d+):'))
+end
+return total
 """
 
 
@@ -132,7 +144,7 @@ class TaskStore:
             pipe.set(self._key("blob", task_id), data, ex=self.blob_ttl_s)
             pipe.hset(self._key("task", task_id), mapping=record)
             pipe.expire(self._key("task", task_id), self.blob_ttl_s)
-            pipe.incrby(self._held, len(data))
+            pipe.zadd(self._held, {f"{len(data)}:{task_id}": time.time() + self.blob_ttl_s})
             pipe.execute()
 
     def options(self, task_id: str) -> TaskOptions:
@@ -182,16 +194,15 @@ class TaskStore:
 
     @property
     def _held(self) -> str:
-        return f"{PREFIX}:held_bytes"
+        return f"{PREFIX}:held"
 
     def held_bytes(self) -> int:
         """Bytes of uploads whose tasks have not ended yet."""
-        value = self.client.get(self._held)
-        return max(int(value), 0) if value else 0
+        return int(self.client.eval(_HELD_BYTES, 1, self._held, time.time()))
 
     def _release(self, task_id: str) -> None:
         """Take a task's upload out of ``held_bytes``, once however often it is called."""
-        self.client.eval(_RELEASE, 2, self._key("task", task_id), self._held)
+        self.client.eval(_RELEASE, 2, self._key("task", task_id), self._held, task_id)
 
     def forget(self, task_id: str) -> None:
         """Remove every trace of a submission (one that could not be queued, or a finished
@@ -329,7 +340,7 @@ class TaskStore:
             for queue in queues:
                 _queue_length(pipe, queue)
             pipe.zcard(self._running)
-            pipe.get(self._held)
+            pipe.eval(_HELD_BYTES, 1, self._held, time.time())
             counters.read(pipe)
             _, *replies = pipe.execute()
         *lengths, running, held, raw_counters, raw_durations, raw_requests = replies
@@ -340,7 +351,7 @@ class TaskStore:
             raw_requests,
             queued=queued,
             running=int(running),
-            held_bytes=max(int(held), 0) if held else 0,
+            held_bytes=int(held),
             workers=self.workers().alive,
         )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import redis
 
 from ocr_inference.storage import PageProgress, TaskStore
@@ -71,6 +73,17 @@ def test_held_bytes_count_uploads_until_their_task_ends_once(redis_url: str) -> 
     assert tasks.held_bytes() == 30
     tasks.forget("b")
     assert tasks.held_bytes() == 0
+
+
+def test_an_upload_whose_task_never_ends_stops_counting_when_it_expires(redis_url: str) -> None:
+    # what an API process that died before queueing, or a worker that could not reach
+    # Redis to end the task, leaves behind
+    brief = TaskStore(redis.Redis.from_url(redis_url), result_ttl_s=1, blob_ttl_s=1)
+    brief.create("orphan", b"x" * 40, filename="a.pdf", doc_type="pdf")
+    store(redis_url).create("kept", b"x" * 7, filename="b.pdf", doc_type="pdf")
+    assert brief.held_bytes() == 47 and brief.stats(["ocr"]).held_bytes == 47
+    time.sleep(1.2)
+    assert brief.held_bytes() == 7 and brief.stats(["ocr"]).held_bytes == 7
 
 
 def test_a_cancelled_task_keeps_its_record_but_not_its_upload(redis_url: str) -> None:
