@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from ocr_inference.api.routes.ocr import _known
+from ocr_inference.api.deps import known_task_store
 from ocr_inference.api.services import Services
 from ocr_inference.api.task_status import read_status
 from ocr_inference.documents import Document, DocumentType, Page, detect_type, open_document
@@ -20,7 +20,7 @@ def succeeded_result(services: Services, task_id: str, owner: str | None) -> Doc
         HTTPException: 404, the id is unknown, expired or another API key's.
         ResultNotReady: the task is pending, running or failed (409).
     """
-    store = _known(services, task_id, owner)
+    store = known_task_store(services, task_id, owner)
     status = read_status(services.celery, task_id, 0, cancelled=store.cancelled(task_id))
     if not isinstance(status.result, DocumentResult):
         raise ResultNotReady(f"The task is {status.status}; downloads need a SUCCESS result.")

@@ -13,20 +13,17 @@ from fastapi import (
     File,
     Form,
     Header,
-    HTTPException,
     Query,
     UploadFile,
     status,
 )
 
-from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
-from ocr_inference.api.services import Services
+from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner, known_task_store
 from ocr_inference.api.submission import accept, resend_if_stalled, task_options
 from ocr_inference.api.task_status import only_page, read_status
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
-from ocr_inference.storage import TaskStore
 from ocr_inference.worker.celery_app import QUEUE
 
 # every route here needs a valid X-API-Key once keys are configured
@@ -57,14 +54,6 @@ def _safe_name(name: str | None) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r"[\x00-\x1f\x7f]", "", base)[:255]
     return base if base.strip(".") else "upload"
-
-
-def _known(services: Services, task_id: str, owner: str | None) -> TaskStore:
-    """The store, once ``task_id`` is known to it and visible to ``owner``; 404 for an
-    unknown or expired id and, alike, for another API key's task."""
-    if not services.store.visible(task_id, owner):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
-    return services.store
 
 
 @router.post(
@@ -120,7 +109,7 @@ def results(
     """Status of a task and, once it has ended, its result or error. With ``page``, the
     result holds that page's detections, pages, layout, tables and markdown only (block
     indexes renumbered within the page); 404 for a page not in the result."""
-    store = _known(services, task_id, owner)
+    store = known_task_store(services, task_id, owner)
     answer = read_status(
         services.celery,
         task_id,
@@ -142,7 +131,7 @@ def delete(task_id: str, services: ServicesDep, owner: OwnerDep) -> None:
     """Cancel a task that has not ended (it stops before its next page and then reads as
     FAILURE ``cancelled``), or delete a finished one's result (its id then answers 404).
     Either way its upload is deleted."""
-    store = _known(services, task_id, owner)
+    store = known_task_store(services, task_id, owner)
     result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
     if result.state in states.READY_STATES:
         result.forget()
