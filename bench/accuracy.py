@@ -36,7 +36,8 @@ from common import (
     number,
     page_sets,
     percent,
-    predicted_lines,
+    process_command,
+    read_results,
     read_truth,
     select_images,
 )
@@ -47,10 +48,7 @@ TAIL_CHARS = 3000
 
 def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str, Any]:
     """OCR one set's images in one subprocess and score every page."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for image in images:  # never score a stale result from an earlier run
-        (out_dir / f"{image.stem}.json").unlink(missing_ok=True)
-    command = [str(cli), "process", *map(str, images), "--output", str(out_dir)]
+    command = process_command(cli, images, out_dir)
 
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -69,18 +67,13 @@ def run_set(name: str, images: list[Path], cli: Path, out_dir: Path) -> dict[str
     pages: list[dict[str, Any]] = []
     missing: list[str] = []
     pipeline_seconds = 0.0
-    for image in images:
-        truth = read_truth(image)
-        result_path = out_dir / f"{image.stem}.json"
-        if result_path.exists():
-            result = json.loads(result_path.read_text(encoding="utf-8"))
-            predicted = predicted_lines(result, int(truth.get("page", 1)))
-            pipeline_seconds += float(result.get("meta", {}).get("seconds", 0.0))
-        else:  # scored as an empty page: a missing result is an error, not a skip
-            missing.append(image.name)
-            predicted = []
-        scores = page_scores(ground_truth_lines(truth), predicted, name)
-        pages.append({"image": image.name, **scores})
+    for page in read_results(images, out_dir):
+        if page.lines is None:  # scored as an empty page: a missing result is an error
+            missing.append(page.image.name)
+        pipeline_seconds += page.seconds or 0.0
+        truth = ground_truth_lines(read_truth(page.image))
+        scores = page_scores(truth, page.lines or [], name)
+        pages.append({"image": page.image.name, **scores})
 
     count = len(pages)
     report.update(

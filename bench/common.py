@@ -1,9 +1,9 @@
 """Helpers shared by the benchmark scripts in ``bench/``.
 
 Page selection and ground-truth reading for ``../shared/eval`` (see its README.md), the
-``ocr-inference`` executable, reading a result JSON, number formatting, and rewriting one
-marked section of a Markdown file. The scripts import this module as ``common`` (Python
-puts the script's own directory first on ``sys.path``).
+``ocr-inference`` executable and its command over a set, reading result JSONs, number
+formatting, and rewriting one marked section of a Markdown file. The scripts import this
+module as ``common`` (Python puts the script's own directory first on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,41 @@ def predicted_lines(result: dict[str, Any], page_number: int) -> list[BoxedLine]
         for detection in result["detections"]
         if detection.get("page_number", 1) == page_number
     ]
+
+
+def process_command(cli: Path, images: list[Path], out_dir: Path) -> list[str]:
+    """The ``ocr-inference process`` command that OCRs ``images`` in one process into
+    ``out_dir`` (one ``<stem>.json`` each), once any result an earlier run left there for
+    them is removed, so that a stale result is never scored."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for image in images:
+        (out_dir / f"{image.stem}.json").unlink(missing_ok=True)
+    return [str(cli), "process", *map(str, images), "--output", str(out_dir)]
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What ``process_command`` wrote for one image: its lines on the page its ground
+    truth is about, and the pipeline's seconds; ``lines`` is None without a result."""
+
+    image: Path
+    lines: list[BoxedLine] | None
+    seconds: float | None
+
+
+def read_results(images: list[Path], out_dir: Path) -> list[PageResult]:
+    """The result of each image in ``out_dir``, in the order of ``images``."""
+    results: list[PageResult] = []
+    for image in images:
+        path = out_dir / f"{image.stem}.json"
+        if not path.exists():
+            results.append(PageResult(image, None, None))
+            continue
+        result = json.loads(path.read_text(encoding="utf-8"))
+        seconds = result.get("meta", {}).get("seconds")
+        lines = predicted_lines(result, int(read_truth(image).get("page", 1)))
+        results.append(PageResult(image, lines, None if seconds is None else float(seconds)))
+    return results
 
 
 def percent(value: float | None) -> str:

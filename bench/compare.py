@@ -57,13 +57,15 @@ from typing import Any
 
 from common import (
     DEFAULT_LIMITS,
+    PageResult,
     add_page_set_arguments,
     find_cli,
     ground_truth_lines,
     number,
     page_sets,
     percent,
-    predicted_lines,
+    process_command,
+    read_results,
     read_truth,
     select_images,
     write_section,
@@ -95,21 +97,12 @@ FIGURES: tuple[tuple[str, str, Callable[[float | None], str]], ...] = (
 
 
 @dataclass
-class PageRun:
-    """What one tool produced for one page."""
-
-    image: Path
-    lines: list[BoxedLine] | None  # None: no result, scored as an empty page
-    seconds: float | None
-
-
-@dataclass
 class ToolRun:
     """One tool's run over one set's pages."""
 
     tool: str
     command: str
-    pages: list[PageRun]
+    pages: list[PageResult]
     throughput_seconds: float  # pages/min = 60 * pages / this
     peak_rss_kib: int | None
     errors: list[str] = field(default_factory=list)
@@ -245,7 +238,7 @@ def tesseract_lines(tsv: str) -> list[BoxedLine]:
 def run_tesseract(executable: str, images: list[Path], out_dir: Path) -> ToolRun:
     """One ``tesseract IMAGE - ... tsv`` process per page, each timed and measured."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    pages: list[PageRun] = []
+    pages: list[PageResult] = []
     errors: list[str] = []
     peak = 0
     for index, image in enumerate(images, 1):
@@ -257,9 +250,9 @@ def run_tesseract(executable: str, images: list[Path], out_dir: Path) -> ToolRun
             errors.append(
                 f"{image.name}: exit {measured.returncode}: {measured.stderr[-TAIL_CHARS:]}"
             )
-            pages.append(PageRun(image, None, measured.seconds))
+            pages.append(PageResult(image, None, measured.seconds))
         else:
-            pages.append(PageRun(image, tesseract_lines(measured.stdout), measured.seconds))
+            pages.append(PageResult(image, tesseract_lines(measured.stdout), measured.seconds))
     return ToolRun(
         tool=TESSERACT,
         command=shlex.join([TESSERACT, "IMAGE", "-", *TESSERACT_OPTIONS, "tsv"]),
@@ -301,10 +294,7 @@ def run_ocr_inference(
     out_dir: Path,
 ) -> ToolRun:
     """ONE ``ocr-inference process`` subprocess over all the pages of a set."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for image in images:  # never score a stale result from an earlier run
-        (out_dir / f"{image.stem}.json").unlink(missing_ok=True)
-    command = [str(cli), "process", *map(str, images), "--output", str(out_dir)]
+    command = process_command(cli, images, out_dir)
     print(f"  {profile_label(profile)}: {len(images)} page(s) in one process", file=sys.stderr)
     measured = run_measured(command, env=profile_environment(profile, extra_env))
 
@@ -312,23 +302,8 @@ def run_ocr_inference(
     if measured.returncode != 0:
         tail = (measured.stdout + measured.stderr)[-TAIL_CHARS:]
         errors.append(f"exit {measured.returncode}: {tail}")
-    pages: list[PageRun] = []
-    for image in images:
-        result_path = out_dir / f"{image.stem}.json"
-        if not result_path.exists():
-            errors.append(f"{image.name}: no result")
-            pages.append(PageRun(image, None, None))
-            continue
-        result = json.loads(result_path.read_text(encoding="utf-8"))
-        page_number = int(read_truth(image).get("page", 1))
-        seconds = result.get("meta", {}).get("seconds")
-        pages.append(
-            PageRun(
-                image,
-                predicted_lines(result, page_number),
-                None if seconds is None else float(seconds),
-            )
-        )
+    pages = read_results(images, out_dir)
+    errors += [f"{page.image.name}: no result" for page in pages if page.lines is None]
     overrides = {
         key: value
         for key, value in profile_environment(profile, extra_env).items()
@@ -365,7 +340,7 @@ class RapidOCRRunner:
             started = time.perf_counter()
             self.engine = RapidOCR()
             self.build_seconds = time.perf_counter() - started
-        pages: list[PageRun] = []
+        pages: list[PageResult] = []
         errors: list[str] = []
         for index, image in enumerate(images, 1):
             print(f"  rapidocr {index}/{len(images)} {image.name}", file=sys.stderr)
@@ -374,7 +349,7 @@ class RapidOCRRunner:
                 output = self.engine(str(image))
             except Exception as exc:  # report and score as empty, like a missing result
                 errors.append(f"{image.name}: {type(exc).__name__}: {exc}")
-                pages.append(PageRun(image, None, time.perf_counter() - started))
+                pages.append(PageResult(image, None, time.perf_counter() - started))
                 continue
             seconds = time.perf_counter() - started
             # RapidOCR's full pipeline returns a RapidOCROutput; None fields: nothing found
@@ -382,7 +357,7 @@ class RapidOCRRunner:
             lines: list[BoxedLine] = []
             if boxes is not None and texts is not None:
                 lines = [(text, box.tolist()) for text, box in zip(texts, boxes, strict=True)]
-            pages.append(PageRun(image, lines, seconds))
+            pages.append(PageResult(image, lines, seconds))
         return ToolRun(
             tool=RAPIDOCR,
             command="RapidOCR()(IMAGE)",
