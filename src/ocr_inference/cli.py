@@ -152,9 +152,12 @@ def submit(
 
     chosen = [f.value for f in formats or [ExportFormat.json]]
     with Client(server, api_key=api_key) as client:
-        failures = submit_files(
-            client, files, chosen, output, pages=pages, dpi=dpi, timeout_s=timeout
-        )
+        try:
+            failures = submit_files(
+                client, files, chosen, output, pages=pages, dpi=dpi, timeout_s=timeout
+            )
+        except OSError as exc:  # the output directory cannot be made; nothing was sent
+            raise _fail(f"cannot write to {output}: {exc}") from None
     for failure in failures:
         typer.echo(f"failed: {failure.path}: {failure.code}: {failure.error}", err=True)
     if failures:

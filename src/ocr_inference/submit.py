@@ -42,8 +42,13 @@ def submit_files(
 
     A busy service (503) is waited for, up to ``timeout_s`` per file. Files that share a
     stem get ``<stem>-2``, ``<stem>-3``... in the order given, so none overwrites another.
-    A file that cannot be read, or a server that cannot be reached, fails that file only.
+    A file that cannot be read, a server that cannot be reached, or an output that cannot
+    be written, fails that file only.
+
+    Raises:
+        OSError: ``output`` cannot be made a directory (before anything is sent).
     """
+    output.mkdir(parents=True, exist_ok=True)
     failures: list[Failure] = []
     submitted: list[tuple[Path, str, str]] = []
     for path, stem in zip(files, _output_stems(files), strict=True):
@@ -55,7 +60,6 @@ def submit_files(
             failures.append(_failure(path, exc))
         else:
             submitted.append((path, stem, task_id))
-    output.mkdir(parents=True, exist_ok=True)
     for position, (path, stem, task_id) in enumerate(submitted):
         with tqdm(
             total=None, desc=path.name, unit="page", position=position, file=sys.stderr
@@ -73,6 +77,8 @@ def submit_files(
                 failures.append(Failure(path, "client_timeout", str(exc)))
             except httpx.HTTPError as exc:
                 failures.append(_failure(path, exc))
+            except OSError as exc:  # writing an output failed: a full disk, a directory
+                failures.append(Failure(path, "unwritable", str(exc)))
     return failures
 
 

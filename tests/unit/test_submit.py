@@ -85,6 +85,24 @@ def test_an_unreachable_server_fails_that_file_and_the_others_go_on(tmp_path: Pa
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.json"]
 
 
+def test_an_output_that_cannot_be_written_fails_that_file_and_the_others_go_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "out" / "a.json").mkdir(parents=True)  # a directory where a.json goes
+    failures = run(FakeService(), files(tmp_path, "a.png", "b.png"), tmp_path / "out")
+    assert [(f.path.name, f.code) for f in failures] == [("a.png", "unwritable")]
+    assert "a.json" in failures[0].error
+    assert json.loads((tmp_path / "out" / "b.json").read_text())["name"] == "b.png"
+
+
+def test_an_output_directory_that_cannot_be_made_sends_nothing(tmp_path: Path) -> None:
+    service = FakeService()
+    (tmp_path / "taken").write_text("a file, not a directory")
+    with pytest.raises(OSError):
+        run(service, files(tmp_path, "a.png"), tmp_path / "taken")
+    assert service.names == {}
+
+
 def test_a_busy_service_is_waited_for(tmp_path: Path, no_sleep: list[float]) -> None:
     service = FakeService()
     busy = httpx.Response(
