@@ -101,12 +101,11 @@ def accept(
             store.forget(task_id)
             return _repeat(services, claim, digest)
     try:
-        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
-    except Exception as exc:
+        _send(services, task_id)
+    except ServiceUnavailable:
         store.forget_idempotency(task_id)
         store.forget(task_id)
-        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
-    store.queued(task_id)
+        raise
     return task_id
 
 
@@ -117,15 +116,26 @@ def resend_if_stalled(services: Services, task_id: str) -> None:
     Raises:
         ServiceUnavailable: the queue could not be reached (the next call tries again).
     """
-    store = services.store
-    if not store.take_stalled(task_id, older_than_s=STALLED_AFTER_S):
+    if not services.store.take_stalled(task_id, older_than_s=STALLED_AFTER_S):
         return
+    try:
+        _send(services, task_id)
+    except ServiceUnavailable:
+        services.store.unqueued(task_id)
+        raise
+
+
+def _send(services: Services, task_id: str) -> None:
+    """Put the task's message on the queue, and record that it is there.
+
+    Raises:
+        ServiceUnavailable: the queue could not be reached.
+    """
     try:
         services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
     except Exception as exc:
-        store.unqueued(task_id)
         raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
-    store.queued(task_id)
+    services.store.queued(task_id)
 
 
 def _repeat(services: Services, claim: IdempotencyClaim, digest: str) -> str:
