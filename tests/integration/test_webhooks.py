@@ -21,17 +21,11 @@ pytestmark = pytest.mark.integration
 CORRUPT_PDF = b"%PDF-1.7\n1 0 obj garbage"
 
 
-def submit(
-    service: Service,
-    data: bytes,
-    name: str = "upload.bin",
-    headers: dict[str, str] | None = None,
-    **form: str,
-) -> httpx.Response:
+def submit(service: Service, data: bytes, name: str, headers: dict[str, str]) -> httpx.Response:
+    """The answer to an upload with ``headers``, whatever its status."""
     return httpx.post(
         f"{service.base_url}/api/v1/ocr/process",
         files={"file": (name, data)},
-        data=form,
         headers=headers,
         timeout=30,
     )
@@ -54,7 +48,7 @@ def assert_signed(delivery: Delivery) -> None:
 
 def test_success_is_posted_signed(service: Service, receiver: Receiver) -> None:
     png = encode(text_image(PAGE_LINES[0]), "PNG")
-    task_id = accepted(submit(service, png, "page.png", callback_url=receiver.url))
+    task_id = service.submit(png, "page.png", callback_url=receiver.url)
     (delivery,) = receiver.wait(1)
     assert delivery.json() == {"task_id": task_id, "status": "SUCCESS"}
     assert_signed(delivery)
@@ -63,7 +57,7 @@ def test_success_is_posted_signed(service: Service, receiver: Receiver) -> None:
 
 
 def test_failure_is_posted_with_its_code(service: Service, receiver: Receiver) -> None:
-    task_id = accepted(submit(service, CORRUPT_PDF, "bad.pdf", callback_url=receiver.url))
+    task_id = service.submit(CORRUPT_PDF, "bad.pdf", callback_url=receiver.url)
     (delivery,) = receiver.wait(1)
     assert delivery.json() == {
         "task_id": task_id,
@@ -76,7 +70,7 @@ def test_failure_is_posted_with_its_code(service: Service, receiver: Receiver) -
 def test_a_failed_delivery_is_retried(service: Service, receiver: Receiver) -> None:
     receiver.statuses = [500, 200]
     png = encode(text_image(PAGE_LINES[1]), "PNG")
-    task_id = accepted(submit(service, png, "page.png", callback_url=receiver.url))
+    task_id = service.submit(png, "page.png", callback_url=receiver.url)
     first, second = receiver.wait(2, timeout_s=60)
     assert first.body == second.body
     assert second.json() == {"task_id": task_id, "status": "SUCCESS"}
@@ -86,7 +80,7 @@ def test_a_failed_delivery_is_retried(service: Service, receiver: Receiver) -> N
 def test_a_webhook_is_given_up_after_five_tries(service: Service, receiver: Receiver) -> None:
     receiver.statuses = [500] * 5
     png = encode(text_image(PAGE_LINES[0]), "PNG")
-    task_id = accepted(submit(service, png, "page.png", callback_url=receiver.url))
+    task_id = service.submit(png, "page.png", callback_url=receiver.url)
     deliveries = receiver.wait(5, timeout_s=90)  # about 1, 2, 4 and 8 s apart
     assert {d.body for d in deliveries} == {deliveries[0].body}
     warning = worker_log_entry(service, "webhook given up", task_id)
@@ -130,7 +124,7 @@ def test_pages_selects_pages_and_keeps_their_numbers(
 ) -> None:
     tiff = multipage([text_image(PAGE_LINES[i % 3]) for i in range(6)], "TIFF")
     before = page_range_tasks(service)
-    body = service.wait(accepted(submit(service, tiff, "scan.tif", pages=pages)))
+    body = service.wait(service.submit(tiff, "scan.tif", pages=pages))
     assert body["status"] == "SUCCESS", body
     assert len(page_range_tasks(service) - before) == ranges
     result = body["result"]
@@ -142,7 +136,7 @@ def test_pages_selects_pages_and_keeps_their_numbers(
 
 def test_a_page_the_document_lacks_is_invalid_pages(service: Service) -> None:
     tiff = multipage([text_image(lines) for lines in PAGE_LINES], "TIFF")
-    body = service.wait(accepted(submit(service, tiff, "scan.tif", pages="9")))
+    body = service.wait(service.submit(tiff, "scan.tif", pages="9"))
     assert body["status"] == "FAILURE", body
     assert body["result"]["code"] == "invalid_pages"
 
@@ -150,9 +144,9 @@ def test_a_page_the_document_lacks_is_invalid_pages(service: Service) -> None:
 def test_idempotency_key(service: Service) -> None:
     headers = {"Idempotency-Key": f"doc-{uuid.uuid4()}"}
     png = encode(text_image(PAGE_LINES[2]), "PNG")
-    task_id = accepted(submit(service, png, "page.png", headers=headers))
-    assert accepted(submit(service, png, "again.png", headers=headers)) == task_id
-    other = submit(service, encode(text_image(PAGE_LINES[0]), "PNG"), headers=headers)
+    task_id = accepted(submit(service, png, "page.png", headers))
+    assert accepted(submit(service, png, "again.png", headers)) == task_id
+    other = submit(service, encode(text_image(PAGE_LINES[0]), "PNG"), "other.png", headers)
     assert other.status_code == 422, other.text
     assert other.json()["code"] == "idempotency_conflict"
     assert service.wait(task_id)["status"] == "SUCCESS"
