@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ocr_inference.launcher import free_port as free_port  # tests/conftest.py imports it from here
-
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = (REPO.parent / "shared" / "eval").resolve()
 
