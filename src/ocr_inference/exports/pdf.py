@@ -1,8 +1,9 @@
 """A searchable PDF: each page image with an invisible text layer over its words.
 
 Written by hand: one JPEG image XObject per page, and the words in Helvetica (a standard
-font, WinAnsi encoding, nothing embedded) with text render mode 3 (invisible), each
-stretched horizontally (``Tz``) to its box. Characters outside WinAnsi become ``?``.
+font, WinAnsi encoding, nothing embedded) with text render mode 3 (invisible), set on
+their line's baseline at their line's height, each stretched horizontally (``Tz``) to its
+box. Characters outside WinAnsi become ``?``.
 Objects are written out as they are made (``iter_pdf``), so a long document never sits
 whole in memory: only the offsets wait for the cross-reference table at the end.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ from ocr_inference.schemas import Box, DocumentResult
 DEFAULT_DPI = 300.0  # for images that do not say theirs
 _JPEG_QUALITY = 85
 _DESCENT = 0.2  # of the font size: the baseline sits this far above the box's bottom
+_SIZE_SPREAD = 1.25  # lines of a block this close in height share one font size
 
 # Helvetica advance widths (1/1000 em) of ASCII 32-126, from its AFM; 556 for the rest
 _ASCII_WIDTHS = [
@@ -75,7 +78,7 @@ def iter_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> Iterator[byte
             f"/Length {len(jpeg)} >>".encode(),
             jpeg,
         )
-        content = _content(_words(result, page.page_number), w_pt, h_pt, scale)
+        content = _content(_lines(result, page.page_number), w_pt, h_pt, scale)
         content_id = writer.reserve()
         yield writer.write(content_id, f"<< /Length {len(content)} >>".encode(), content)
         page_ids.append(writer.reserve())
@@ -94,36 +97,82 @@ def iter_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> Iterator[byte
     yield writer.trailer(catalog)
 
 
-def _words(result: DocumentResult, page_number: int) -> list[tuple[str, Box]]:
-    """The page's words in reading order; a line without words counts as one."""
-    words: list[tuple[str, Box]] = []
-    for line in result.detections:
-        if line.page_number == page_number:
-            words += [(w.text, w.box) for w in line.words] or [(line.text, line.box)]
-    return words
+@dataclass(frozen=True)
+class _Line:
+    box: Box
+    words: list[tuple[str, Box]]
+    height: float  # pixels: the font size the line is set in
 
 
-def _content(words: list[tuple[str, Box]], w_pt: float, h_pt: float, scale: float) -> bytes:
+def _lines(result: DocumentResult, page_number: int) -> list[_Line]:
+    """The page's lines in reading order, each with its words (a line without words is its
+    own one word) and the height its text is set at: the median height of the lines of its
+    layout block whose heights are close to its own.
+
+    pdftotext, like most extractors, joins lines into a paragraph, and sees a column, only
+    where their font sizes agree within a few percent; box heights vary more than that
+    from line to line of one paragraph (ascenders, descenders, detector padding)."""
+    lines = [line for line in result.detections if line.page_number == page_number]
+    heights = [math.dist(line.box[0], line.box[3]) for line in lines]
+    groups: dict[int | None, list[int]] = {}
+    for index, line in enumerate(lines):
+        groups.setdefault(line.block, []).append(index)
+    common = list(heights)
+    for members in groups.values():
+        for cluster in _similar(sorted(members, key=heights.__getitem__), heights):
+            median = statistics.median(heights[i] for i in cluster)
+            for i in cluster:
+                common[i] = median
+    return [
+        _Line(line.box, [(w.text, w.box) for w in line.words] or [(line.text, line.box)], height)
+        for line, height in zip(lines, common, strict=True)
+    ]
+
+
+def _similar(ordered: list[int], heights: list[float]) -> Iterator[list[int]]:
+    """Runs of ``ordered`` (indices sorted by height) within ``_SIZE_SPREAD`` of the run's
+    smallest."""
+    run: list[int] = []
+    for index in ordered:
+        if run and heights[index] > heights[run[0]] * _SIZE_SPREAD:
+            yield run
+            run = []
+        run.append(index)
+    if run:
+        yield run
+
+
+def _content(lines: list[_Line], w_pt: float, h_pt: float, scale: float) -> bytes:
+    """Each line's words on one baseline at one font size, each word stretched (``Tz``)
+    from where its box starts along the line to where it ends."""
     ops = [f"q {w_pt:.2f} 0 0 {h_pt:.2f} 0 0 cm /Im0 Do Q", "BT 3 Tr"]
-    for text, box in words:
-        encoded = text.encode("cp1252", errors="replace")
-        # PDF space: points, y upwards; the box is clockwise from the text's top-left
-        pts = [(x * scale, h_pt - y * scale) for x, y in box]
-        (x0, y0), (x1, y1), _, (x3, y3) = pts
+    for line in lines:
+        # PDF space: points, y upwards; a box is clockwise from the text's top-left
+        (x0, y0), (x1, y1), _, (x3, y3) = _points(line.box, h_pt, scale)
         length = math.hypot(x1 - x0, y1 - y0)
-        size = math.hypot(x0 - x3, y0 - y3)
-        advance = sum(_width(c) for c in encoded) / 1000 * size
-        if length <= 0 or size <= 0 or advance <= 0:
+        size = line.height * scale
+        if length <= 0 or size <= 0:
             continue
         cos, sin = (x1 - x0) / length, (y1 - y0) / length
         ox, oy = x3 - sin * _DESCENT * size, y3 + cos * _DESCENT * size
-        ops.append(
-            f"/F1 {size:.2f} Tf {100 * length / advance:.2f} Tz "
-            f"{cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} {ox:.2f} {oy:.2f} Tm "
-            f"<{encoded.hex()}> Tj"
-        )
+        for text, box in line.words:
+            encoded = text.encode("cp1252", errors="replace")
+            along = [(x - x3) * cos + (y - y3) * sin for x, y in _points(box, h_pt, scale)]
+            start, end = min(along[0], along[3]), max(along[1], along[2])
+            advance = sum(_width(c) for c in encoded) / 1000 * size
+            if end <= start or advance <= 0:
+                continue
+            ops.append(
+                f"/F1 {size:.2f} Tf {100 * (end - start) / advance:.2f} Tz "
+                f"{cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} "
+                f"{ox + cos * start:.2f} {oy + sin * start:.2f} Tm <{encoded.hex()}> Tj"
+            )
     ops.append("ET")
     return "\n".join(ops).encode()
+
+
+def _points(box: Box, h_pt: float, scale: float) -> list[tuple[float, float]]:
+    return [(x * scale, h_pt - y * scale) for x, y in box]
 
 
 def _width(code: int) -> int:
