@@ -1,12 +1,15 @@
-"""A result as hOCR: XHTML with ``ocr_page``, ``ocr_line`` and ``ocrx_word`` elements."""
+"""A result as hOCR: XHTML with ``ocr_page``, ``ocr_carea`` and ``ocr_par`` (one each per
+layout block), ``ocr_line`` and ``ocrx_word`` elements."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from html import escape
 
 from ocr_inference import __version__
-from ocr_inference.schemas import Box, Detection, DocumentResult, PageInfo
+from ocr_inference.schemas import Block, Box, Detection, DocumentResult, PageInfo
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"
@@ -16,10 +19,11 @@ _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <title>OCR result</title>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8"/>
 <meta name="ocr-system" content="ocr-inference {version}"/>
-<meta name="ocr-capabilities" content="ocr_page ocr_line ocrx_word ocrp_wconf"/>
+<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"/>
 </head>
 <body>
 """
+_SKEW = 5.0  # degrees a line may lean and still read as upright
 # code points XML 1.0 forbids (controls, surrogates, U+FFFE/U+FFFF), which a PDF text layer
 # can carry: html.escape keeps them, and a single one makes the document unreadable
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -27,7 +31,11 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def to_hocr(result: DocumentResult) -> bytes:
     """hOCR of the result; ``ppageno`` is the 0-based index of the page in the submitted
-    file, bounding boxes are the axis-aligned bounds of the boxes, clipped to the page."""
+    file, bounding boxes are the axis-aligned bounds of the boxes, clipped to the page.
+
+    The lines of a layout block (consecutive, as detections are in reading order) go in an
+    ``ocr_carea`` holding one ``ocr_par``, both with the block's box; lines outside every
+    block stand directly in the page."""
     parts = [_HEAD.format(version=escape(__version__))]
     for page in result.pages:
         n = page.page_number
@@ -35,12 +43,27 @@ def to_hocr(result: DocumentResult) -> bytes:
             f'<div class="ocr_page" id="page_{n}" '
             f'title="bbox 0 0 {page.width} {page.height}; ppageno {n - 1}">\n'
         )
-        lines = [d for d in result.detections if d.page_number == n]
-        for i, line in enumerate(lines, start=1):
-            parts.append(_line(line, page, f"{n}_{i}"))
+        lines = enumerate((d for d in result.detections if d.page_number == n), start=1)
+        for block, run in itertools.groupby(lines, key=lambda item: item[1].block):
+            area = (
+                result.layout[block] if block is not None and block < len(result.layout) else None
+            )
+            if area is not None:
+                parts.append(_open_block(area, page, f"{n}_{block}"))
+            parts += [_line(line, page, f"{n}_{i}") for i, line in run]
+            if area is not None:
+                parts.append("</p>\n</div>\n")
         parts.append("</div>\n")
     parts.append("</body>\n</html>\n")
     return "".join(parts).encode()
+
+
+def _open_block(block: Block, page: PageInfo, ident: str) -> str:
+    title = _bbox(block.box, page)
+    return (
+        f'<div class="ocr_carea" id="block_{ident}" title="{title}">\n'
+        f'<p class="ocr_par" id="par_{ident}" title="{title}">\n'
+    )
 
 
 def _line(line: Detection, page: PageInfo, ident: str) -> str:
@@ -53,10 +76,20 @@ def _line(line: Detection, page: PageInfo, ident: str) -> str:
         for j, (text, box, confidence) in enumerate(words, start=1)
     ]
     return (
-        f'<span class="ocr_line" id="line_{ident}" title="{_bbox(line.box, page)}">'
+        f'<span class="ocr_line" id="line_{ident}" title="{_line_properties(line.box, page)}">'
         + " ".join(spans)
         + "</span>\n"
     )
+
+
+def _line_properties(box: Box, page: PageInfo) -> str:
+    """The line's bbox, its height as ``x_size`` and, for a line turned further than a
+    scan's skew, its ``textangle`` (degrees counter-clockwise, as the page shows it)."""
+    (x0, y0), (x1, y1), _, (x3, y3) = box
+    properties = f"{_bbox(box, page)}; x_size {math.dist((x0, y0), (x3, y3)):.1f}"
+    angle = math.degrees(math.atan2(y0 - y1, x1 - x0))
+    turned = abs(angle) >= _SKEW
+    return properties + (f"; textangle {round(angle) % 360}" if turned else "")
 
 
 def _bbox(box: Box, page: PageInfo) -> str:

@@ -55,3 +55,40 @@ def test_hocr_stays_well_formed_with_characters_xml_forbids(result: DocumentResu
     result.detections[0].words[0].text = "a\x00b\x02c\x0c\ud800\ufffe"
     root = ET.fromstring(to_hocr(result))
     assert _by_class(root, "ocrx_word")[0].text == "abc"
+
+
+def test_lines_of_a_layout_block_are_one_paragraph(result: DocumentResult) -> None:
+    result.detections[-1].block = None  # the last line of page 2: outside every block
+    root = ET.fromstring(to_hocr(result))
+    for page, info in zip(_by_class(root, "ocr_page"), result.pages, strict=True):
+        detections = [d for d in result.detections if d.page_number == info.page_number]
+        [area] = _by_class(page, "ocr_carea")
+        [par] = list(area)
+        assert par.get("class") == "ocr_par"
+        block = result.layout[detections[0].block or 0]
+        assert (
+            _bbox(area.get("title", ""))
+            == _bbox(par.get("title", ""))
+            == _bbox(
+                f"bbox {block.box[0][0]} {block.box[0][1]} {block.box[2][0]} {block.box[2][1]}"
+            )
+        )
+        inside = [d.text for d in detections if d.block is not None]
+        assert [_line_text(line) for line in par] == inside
+        loose = [e for e in page if e.get("class") == "ocr_line"]
+        assert [_line_text(line) for line in loose] == [
+            d.text for d in detections if d.block is None
+        ]
+
+
+def _line_text(line: ET.Element) -> str:
+    return " ".join(w.text or "" for w in _by_class(line, "ocrx_word"))
+
+
+def test_lines_carry_their_height_and_a_turned_line_its_angle(result: DocumentResult) -> None:
+    upright, turned = result.detections[0], result.detections[1]
+    upright.box = [[100, 50], [300, 52], [300, 92], [100, 90]]  # a scan's slight skew
+    turned.box = [[100, 400], [100, 100], [140, 100], [140, 400]]  # reads bottom to top
+    lines = _by_class(ET.fromstring(to_hocr(result)), "ocr_line")
+    assert lines[0].get("title", "").endswith("; x_size 40.0")
+    assert lines[1].get("title", "").endswith("; x_size 40.0; textangle 90")
