@@ -44,12 +44,13 @@ def to_hocr(result: DocumentResult) -> bytes:
             f'title="bbox 0 0 {page.width} {page.height}; ppageno {n - 1}">\n'
         )
         lines = enumerate((d for d in result.detections if d.page_number == n), start=1)
-        for block, run in itertools.groupby(lines, key=lambda item: item[1].block):
+        runs = itertools.groupby(lines, key=lambda item: item[1].block)
+        for k, (block, run) in enumerate(runs, start=1):
             area = (
                 result.layout[block] if block is not None and block < len(result.layout) else None
             )
             if area is not None:
-                parts.append(_open_block(area, page, f"{n}_{block}"))
+                parts.append(_open_block(area, page, f"{n}_{k}"))
             parts += [_line(line, page, f"{n}_{i}") for i, line in run]
             if area is not None:
                 parts.append("</p>\n</div>\n")

@@ -92,3 +92,13 @@ def test_lines_carry_their_height_and_a_turned_line_its_angle(result: DocumentRe
     lines = _by_class(ET.fromstring(to_hocr(result)), "ocr_line")
     assert lines[0].get("title", "").endswith("; x_size 40.0")
     assert lines[1].get("title", "").endswith("; x_size 40.0; textangle 90")
+
+
+def test_ids_are_unique_when_a_block_is_read_in_two_runs(result: DocumentResult) -> None:
+    first, second = result.detections[:2]
+    second.block = None  # page 1 reads block 0, a line outside it, then block 0 again
+    result.detections.insert(2, first.model_copy())
+    root = ET.fromstring(to_hocr(result))
+    assert len(_by_class(root, "ocr_carea")) == 3
+    ids = [e.get("id") for e in root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
