@@ -72,9 +72,10 @@ class IdempotencyKeys:
             return IdempotencyClaim(name, task_id, sha256, new=True)
         return _stored(name, held)
 
-    def release(self, claim: IdempotencyClaim) -> None:
-        """Drop ``claim``, unless its key has come to stand for another task since."""
-        self.client.eval(_RELEASE, 1, claim.key, claim.task_id)
+    def release(self, name: str, task_id: str) -> None:
+        """Drop the claim of ``name`` for ``task_id``, unless it has come to stand for
+        another task since."""
+        self.client.eval(_RELEASE, 1, name, task_id)
 
 
 def _stored(name: str, held: bytes | str) -> IdempotencyClaim:

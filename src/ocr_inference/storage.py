@@ -54,11 +54,20 @@ _PRIORITY_STEPS = (0, 3, 6, 9)
 
 _TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled", "webhook")
 # the record's 'sending' mark, taken by one caller, if the task is older than ARGV[1] s
+# and has neither been delivered to a worker (KEYS[2], its attempts) nor ended
 _TAKE_STALLED = """
 local submitted = redis.call('HGET', KEYS[1], 'submitted_at')
 if redis.call('HEXISTS', KEYS[1], 'sending') == 1 and submitted
+    and redis.call('HEXISTS', KEYS[1], 'ended') == 0 and redis.call('EXISTS', KEYS[2]) == 0
     and tonumber(ARGV[2]) - tonumber(submitted) > tonumber(ARGV[1]) then
   return redis.call('HDEL', KEYS[1], 'sending')
+end
+return 0
+"""
+# the 'sending' mark put back, on a record that still exists
+_UNQUEUED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'sending', '1')
 end
 return 0
 """
@@ -167,25 +176,28 @@ class TaskStore:
             pipe.execute()
 
     def unqueued(self, task_id: str) -> None:
-        """Sending the task's message failed: it still has to be sent."""
-        self.client.hset(self._key("task", task_id), "sending", "1")
+        """Sending the task's message failed: it still has to be sent (unless its record
+        is gone meanwhile, which this does not bring back)."""
+        self.client.eval(_UNQUEUED, 1, self._key("task", task_id))
 
     def take_stalled(self, task_id: str, *, older_than_s: float) -> bool:
         """Whether the task was stored over ``older_than_s`` ago and never queued (the API
         process that stored it died before sending it), in which case the caller, and no
-        other, is to send it now."""
-        record = self._key("task", task_id)
-        return bool(self.client.eval(_TAKE_STALLED, 1, record, older_than_s, time.time()))
+        other, is to send it now. A task a worker has received, or that has ended, was
+        queued, whatever its record says."""
+        record, attempts = self._key("task", task_id), self._key("attempts", task_id)
+        return bool(self.client.eval(_TAKE_STALLED, 2, record, attempts, older_than_s, time.time()))
 
     def _idempotency_key(self, task_id: str) -> str | None:
         name = self.client.hget(self._key("task", task_id), "idempotency")
         return name.decode() if isinstance(name, bytes) else None
 
     def forget_idempotency(self, task_id: str) -> None:
-        """Drop the idempotency key of a task about to be forgotten."""
+        """Drop the idempotency key of a task about to be forgotten, if it still stands
+        for that task."""
         name = self._idempotency_key(task_id)
         if name is not None:
-            self.client.delete(name)
+            self.idempotency.release(name, task_id)
 
     def claim_webhook(self, task_id: str) -> bool:
         """Whether this call is the first to queue the webhook of ``task_id``."""

@@ -32,9 +32,11 @@ def test_a_claim_is_released_only_while_it_stands_for_its_task(redis_url: str) -
     claims = keys(redis_url)
     name = claims.name(None, "k")
     stale = claims.claim(name, task_id="t1", sha256="aa")
-    claims.release(stale)
+    claims.release(stale.key, stale.task_id)
     assert claims.find(name) is None
     current = claims.claim(name, task_id="t2", sha256="bb")
-    claims.release(stale)  # a late release of the old claim leaves the new one alone
+    claims.release(
+        stale.key, stale.task_id
+    )  # a late release of the old claim leaves the new one alone
     assert claims.find(name) == IdempotencyClaim(name, "t2", "bb", new=False)
     assert current.new

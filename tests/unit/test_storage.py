@@ -144,6 +144,43 @@ def test_a_task_is_sending_until_queued_and_a_stalled_one_is_taken_once(redis_ur
     assert tasks.stats(["ocr"]).submitted == 1  # counted when queued
 
 
+def test_a_task_a_worker_received_or_that_ended_is_never_taken_as_stalled(
+    redis_url: str,
+) -> None:
+    """Its record may still say sending (the API process died after queueing it, or could
+    not record that it had): the task was queued all the same."""
+    tasks = store(redis_url)
+    for task_id in ("received", "ended"):
+        tasks.create(task_id, b"x", filename="a.pdf", doc_type="pdf")
+    tasks.count_attempt("received")
+    tasks.finish("ended", error_code=None)
+    assert not tasks.take_stalled("received", older_than_s=-1)
+    assert not tasks.take_stalled("ended", older_than_s=-1)
+
+
+def test_a_failed_resend_does_not_bring_back_a_forgotten_task(redis_url: str) -> None:
+    tasks = store(redis_url)
+    tasks.create("gone", b"x", filename="a.pdf", doc_type="pdf")
+    assert tasks.take_stalled("gone", older_than_s=-1)
+    tasks.forget("gone")  # deleted by its client while the resend was failing
+    tasks.unqueued("gone")
+    assert not tasks.exists("gone")
+
+
+def test_forgetting_a_task_leaves_its_key_to_the_task_it_now_stands_for(redis_url: str) -> None:
+    tasks = store(redis_url)
+    name = tasks.idempotency.name(None, "order-1")
+    tasks.create("old", b"x", filename="a.pdf", doc_type="pdf", idempotency=name)
+    tasks.idempotency.claim(name, task_id="new", sha256="bb")  # the key went to a new task
+    tasks.forget_idempotency("old")
+    found = tasks.idempotency.find(name)
+    assert found is not None and found.task_id == "new"
+    tasks.create("mine", b"x", filename="a.pdf", doc_type="pdf", idempotency="ocr:idem:-:m")
+    tasks.idempotency.claim("ocr:idem:-:m", task_id="mine", sha256="cc")
+    tasks.forget_idempotency("mine")
+    assert tasks.idempotency.find("ocr:idem:-:m") is None
+
+
 def test_an_idempotency_key_lasts_as_long_as_its_task(redis_url: str) -> None:
     tasks = store(redis_url, ttl=60)  # results live 60 s, uploads 120 s
     for task_id in ("done", "cancelled"):

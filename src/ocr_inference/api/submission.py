@@ -10,8 +10,10 @@ repeat of the request, or read of the task, more than ``STALLED_AFTER_S`` later 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 
+import redis
 from fastapi.exceptions import RequestValidationError
 
 from ocr_inference.api.services import Services
@@ -22,6 +24,8 @@ from ocr_inference.page_selection import format_pages, parse_pages
 from ocr_inference.storage import TaskOptions
 from ocr_inference.webhooks import WebhookRefused, check_url
 from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
+
+log = logging.getLogger("ocr_inference.api")
 
 # A task is queued milliseconds after its record is stored; one still unqueued after this
 # long was stored by an API process that died before queueing it.
@@ -83,7 +87,7 @@ def accept(
         if earlier is not None and store.exists(earlier.task_id):
             return _repeat(services, earlier, digest)
         if earlier is not None:  # its task has expired or was deleted
-            store.idempotency.release(earlier)
+            store.idempotency.release(earlier.key, earlier.task_id)
     _admit(services, len(data))
     task_id = str(uuid.uuid4())
     store.create(
@@ -135,7 +139,13 @@ def _send(services: Services, task_id: str) -> None:
         services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
     except Exception as exc:
         raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
-    services.store.queued(task_id)
+    try:
+        services.store.queued(task_id)
+    except redis.RedisError as exc:
+        # The task is on the queue, so the client gets its 202 (a 503 would have it submit
+        # again). Its record still says sending; take_stalled reads that as queued once a
+        # worker has received the task. Only the submissions counter misses it.
+        log.warning("task queued but not recorded as queued: %s", exc, extra={"task": task_id})
 
 
 def _repeat(services: Services, claim: IdempotencyClaim, digest: str) -> str:

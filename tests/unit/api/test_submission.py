@@ -199,3 +199,17 @@ def test_a_key_whose_task_is_gone_starts_a_new_task(client: TestClient, redis_ur
         name, str(body["task_id"]), hashlib.sha256(PAGE).hexdigest(), new=False
     )
     assert queued(redis_url) == 1
+
+
+def test_a_task_queued_while_redis_fails_to_record_it_is_still_accepted(
+    client: TestClient, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its message is on the queue, a 503 would make the client submit it again."""
+
+    def lost(self: TaskStore, task_id: str) -> None:
+        raise redis.ConnectionError("connection lost")
+
+    monkeypatch.setattr(TaskStore, "queued", lost)
+    status, body = post(client, headers={"Idempotency-Key": "order-11"})
+    assert (status, body["status"]) == (202, "pending")
+    assert queued(redis_url) == 1
