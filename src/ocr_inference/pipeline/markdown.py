@@ -11,6 +11,7 @@ from ocr_inference.schemas import Block, Detection, PageInfo, Table
 _SKIPPED = {"header", "footer"}
 _INLINE = re.compile(r"([\\`*_\[\]<>&])")
 _ORDERED = re.compile(r"^(\d+)([.)])")
+_CLOSING = re.compile(r"( )(#+)$")  # what CommonMark reads as a heading's closing sequence
 
 
 def to_markdown(
@@ -34,7 +35,7 @@ def to_markdown(
                 parts.append(table_html[block])
                 continue
             text = join_lines([d.text for d in group])
-            parts.append(f"## {_escape(text)}" if label == "title" else _escape(text))
+            parts.append(_heading(text) if label == "title" else _escape(text))
     return "\n\n".join(parts) + "\n"
 
 
@@ -47,6 +48,12 @@ def join_lines(lines: list[str]) -> str:
         else:
             text = f"{text} {line}" if text else line
     return text
+
+
+def _heading(text: str) -> str:
+    """A title as an ATX heading of exactly its text: a run of ``#`` after a space at its
+    end would otherwise close the heading and vanish."""
+    return "## " + _CLOSING.sub(r"\1\\\2", _escape(text))
 
 
 def _escape(text: str) -> str:

@@ -83,6 +83,17 @@ def test_any_recognized_line_renders_as_exactly_its_text(text: str) -> None:
     assert rendered(text) == f"<p>{as_html}</p>\n"
 
 
+@given(LINE_TEXT.filter(bool))
+def test_any_recognized_title_renders_as_a_heading_of_exactly_its_text(text: str) -> None:
+    as_html = html.escape(text, quote=False).replace('"', "&quot;")
+    assert rendered(text, "title") == f"<h2>{as_html}</h2>\n"
+
+
+def test_a_title_ending_in_hashes_keeps_them() -> None:
+    assert rendered("Room #", "title") == "<h2>Room #</h2>\n"
+    assert rendered("Chapter 1 ##", "title") == "<h2>Chapter 1 ##</h2>\n"
+
+
 def test_words_hyphenated_at_line_ends_are_joined() -> None:
     assert join_lines(["a hydrody-", "namical model"]) == "a hydrodynamical model"
     assert join_lines(["state-", "Of-the-art"]) == "state- Of-the-art"
