@@ -89,8 +89,9 @@ def process_command(cli: Path, images: list[Path], out_dir: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class PageResult:
-    """What ``process_command`` wrote for one image: its lines on the page its ground
-    truth is about, and the pipeline's seconds; ``lines`` is None without a result."""
+    """What an engine read from one image (ocr-inference through ``process_command``,
+    Tesseract or RapidOCR): its lines on the page its ground truth is about, and its
+    seconds; ``lines`` is None without a result."""
 
     image: Path
     lines: list[BoxedLine] | None

@@ -17,9 +17,9 @@ def store(url: str, ttl: int = 100) -> TaskStore:
 
 def test_counters_count_submissions_and_each_end_once(redis_url: str) -> None:
     tasks = store(redis_url)
-    for name in ("ok", "bad", "late", "cancelled", "never-queued"):
+    for name in ("ok", "bad", "late", "waiting", "never-queued"):
         tasks.create(name, b"x", filename="a.pdf", doc_type="pdf")
-    for name in ("ok", "bad", "late", "cancelled"):  # counted once on the queue
+    for name in ("ok", "bad", "late", "waiting"):  # counted once on the queue
         tasks.queued(name)
     tasks.finish("ok", error_code=None)
     tasks.finish("bad", error_code="corrupt_document")

@@ -288,7 +288,7 @@ class ReadLine(NamedTuple):
     words: list[tuple[str, Quad, float]]
 
 
-def _word_quads(quad: Quad, spans: list[WordSpan], turns: int = 0) -> list[tuple[str, Quad, float]]:
+def _word_quads(quad: Quad, spans: list[WordSpan], turns: int) -> list[tuple[str, Quad, float]]:
     return [(s.text, span_quad(quad, s.start, s.end, turns), s.confidence) for s in spans]
 
 
