@@ -1,9 +1,8 @@
 """A searchable PDF: each page image with an invisible text layer over its words.
 
-Written by hand: one JPEG image XObject per page, and the words in Helvetica (a standard
-font, WinAnsi encoding, nothing embedded) with text render mode 3 (invisible), set on
-their line's baseline at their line's height, each stretched horizontally (``Tz``) to its
-box. Characters outside WinAnsi become ``?``.
+Written by hand: one JPEG image XObject per page, and the words in text render mode 3
+(invisible), in the glyphless font of ``glyphless`` (embedded, any script), set on their
+line's baseline at their line's height, each stretched horizontally (``Tz``) to its box.
 Objects are written out as they are made (``iter_pdf``), so a long document never sits
 whole in memory: only the offsets wait for the cross-reference table at the end.
 """
@@ -20,22 +19,12 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from ocr_inference.exports import glyphless
 from ocr_inference.schemas import Box, DocumentResult
 
 DEFAULT_DPI = 300.0  # for images that do not say theirs
 _JPEG_QUALITY = 85
-_DESCENT = 0.2  # of the font size: the baseline sits this far above the box's bottom
 _SIZE_SPREAD = 1.25  # lines of a block this close in height share one font size
-
-# Helvetica advance widths (1/1000 em) of ASCII 32-126, from its AFM; 556 for the rest
-_ASCII_WIDTHS = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,9 +49,7 @@ def iter_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> Iterator[byte
     writer = _Writer()
     yield writer.header()
     font = writer.reserve()
-    yield writer.write(
-        font, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    )
+    yield from _font(writer, font)
     pages_id = writer.reserve()
     page_ids = []
     for page in images:
@@ -154,18 +141,18 @@ def _content(lines: list[_Line], w_pt: float, h_pt: float, scale: float) -> byte
         if length <= 0 or size <= 0:
             continue
         cos, sin = (x1 - x0) / length, (y1 - y0) / length
-        ox, oy = x3 - sin * _DESCENT * size, y3 + cos * _DESCENT * size
         for text, box in line.words:
-            encoded = text.encode("cp1252", errors="replace")
+            encoded = glyphless.encode(text)
             along = [(x - x3) * cos + (y - y3) * sin for x, y in _points(box, h_pt, scale)]
             start, end = min(along[0], along[3]), max(along[1], along[2])
-            advance = sum(_width(c) for c in encoded) / 1000 * size
+            advance = len(encoded) // 2 * glyphless.GLYPH_WIDTH * size
             if end <= start or advance <= 0:
                 continue
+            # the baseline is the box's bottom edge: the font's glyphs rise one em above it
             ops.append(
                 f"/F1 {size:.2f} Tf {100 * (end - start) / advance:.2f} Tz "
                 f"{cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} "
-                f"{ox + cos * start:.2f} {oy + sin * start:.2f} Tm <{encoded.hex()}> Tj"
+                f"{x3 + cos * start:.2f} {y3 + sin * start:.2f} Tm <{encoded.hex()}> Tj"
             )
     ops.append("ET")
     return "\n".join(ops).encode()
@@ -175,8 +162,33 @@ def _points(box: Box, h_pt: float, scale: float) -> list[tuple[float, float]]:
     return [(x * scale, h_pt - y * scale) for x, y in box]
 
 
-def _width(code: int) -> int:
-    return _ASCII_WIDTHS[code - 32] if 32 <= code <= 126 else 556
+def _font(writer: _Writer, font: int) -> Iterator[bytes]:
+    """The objects of the glyphless font, ``font`` being the Type0 font pages use."""
+    cid_font, descriptor, font_file, gid_map, to_unicode = (writer.reserve() for _ in range(5))
+    yield writer.write(
+        font,
+        f"<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H "
+        f"/DescendantFonts [{cid_font} 0 R] /ToUnicode {to_unicode} 0 R >>".encode(),
+    )
+    yield writer.write(
+        cid_font,
+        f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont "
+        f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+        f"/FontDescriptor {descriptor} 0 R /DW {round(1000 * glyphless.GLYPH_WIDTH)} "
+        f"/CIDToGIDMap {gid_map} 0 R >>".encode(),
+    )
+    yield writer.write(
+        descriptor,
+        f"<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 "
+        f"/FontBBox [0 0 {round(1000 * glyphless.GLYPH_WIDTH)} 1000] /ItalicAngle 0 "
+        f"/Ascent 1000 /Descent 0 /CapHeight 1000 /StemV 80 /FontFile2 {font_file} 0 R >>".encode(),
+    )
+    ttf = glyphless.font_file()
+    yield writer.write(font_file, f"<< /Length {len(ttf)} /Length1 {len(ttf)} >>".encode(), ttf)
+    gids = glyphless.cid_to_gid_map()
+    yield writer.write(gid_map, f"<< /Length {len(gids)} /Filter /FlateDecode >>".encode(), gids)
+    cmap = glyphless.to_unicode_cmap()
+    yield writer.write(to_unicode, f"<< /Length {len(cmap)} >>".encode(), cmap)
 
 
 def _jpeg(image: npt.NDArray[np.uint8]) -> bytes:
