@@ -14,6 +14,7 @@ build their text layers too.
 from __future__ import annotations
 
 import zlib
+from functools import cache
 from importlib import resources
 
 GLYPH_WIDTH = 0.5  # of the font size: each character's advance
@@ -21,6 +22,7 @@ _SURROGATES = range(0xD8, 0xE0)  # high bytes of UTF-16 code units that never st
 _RANGES_PER_BLOCK = 100  # the most a CMap allows between beginbfrange and endbfrange
 
 
+@cache
 def font_file() -> bytes:
     """The embedded TrueType font: ``.notdef`` (empty) and a 500 by 1000 box, both 500
     units wide, 1000 units to the em, ascent 1000 and descent 0 (so a line's text spans
@@ -28,11 +30,13 @@ def font_file() -> bytes:
     return resources.files(__package__).joinpath("glyphless.ttf").read_bytes()
 
 
+@cache
 def cid_to_gid_map() -> bytes:
     """Every CID drawn with glyph 1 (the box), flate-compressed."""
     return zlib.compress(b"\x00\x01" * 0x10000)
 
 
+@cache
 def to_unicode_cmap() -> bytes:
     """Each two-byte CID read as the UTF-16 code unit it is (surrogates excepted)."""
     ranges = [f"<{high:02X}00> <{high:02X}FF> <{high:02X}00>" for high in range(0x100)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +48,7 @@ def iter_pdf(result: DocumentResult, images: Iterable[PdfPage]) -> Iterator[byte
     dpis = {p.page_number: p.dpi or DEFAULT_DPI for p in result.pages}
     writer = _Writer()
     yield writer.header()
-    font = writer.reserve()
-    yield from _font(writer, font)
+    font = yield from _font(writer)
     pages_id = writer.reserve()
     page_ids = []
     for page in images:
@@ -162,9 +161,11 @@ def _points(box: Box, h_pt: float, scale: float) -> list[tuple[float, float]]:
     return [(x * scale, h_pt - y * scale) for x, y in box]
 
 
-def _font(writer: _Writer, font: int) -> Iterator[bytes]:
-    """The objects of the glyphless font, ``font`` being the Type0 font pages use."""
-    cid_font, descriptor, font_file, gid_map, to_unicode = (writer.reserve() for _ in range(5))
+def _font(writer: _Writer) -> Generator[bytes, None, int]:
+    """The objects of the glyphless font; the number of the Type0 font pages use."""
+    font, cid_font, descriptor, font_file, gid_map, to_unicode = (
+        writer.reserve() for _ in range(6)
+    )
     yield writer.write(
         font,
         f"<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H "
@@ -189,6 +190,7 @@ def _font(writer: _Writer, font: int) -> Iterator[bytes]:
     yield writer.write(gid_map, f"<< /Length {len(gids)} /Filter /FlateDecode >>".encode(), gids)
     cmap = glyphless.to_unicode_cmap()
     yield writer.write(to_unicode, f"<< /Length {len(cmap)} >>".encode(), cmap)
+    return font
 
 
 def _jpeg(image: npt.NDArray[np.uint8]) -> bytes:
