@@ -50,7 +50,7 @@ reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz 
 	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -m "slow or fuzz"
 	$(RUN) python bench/reliability.py --write-docs docs/reliability.md
 
-bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split documents and load on ../shared/eval, into docs/benchmarks.md
+bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
 	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
 	$(RUN) python bench/compare.py --profile default --profile text-accurate \
 		--profile text-mixed --profile text-fast --with-rapidocr \
@@ -58,6 +58,7 @@ bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split docu
 	$(RUN) python bench/text_layer.py --ocr-limit 3 --write-docs docs/benchmarks.md
 	$(RUN) python bench/split.py --pages 20 --write-docs docs/benchmarks.md
 	$(RUN) python bench/load.py --pages 200 --clients 50 --write-docs docs/benchmarks.md
+	$(RUN) python bench/searchable_pdf.py --limit 20 --write-docs docs/benchmarks.md
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache
