@@ -39,8 +39,11 @@ def cid_to_gid_map() -> bytes:
 @cache
 def to_unicode_cmap() -> bytes:
     """Each two-byte CID read as the UTF-16 code unit it is (surrogates excepted)."""
-    ranges = [f"<{high:02X}00> <{high:02X}FF> <{high:02X}00>" for high in range(0x100)]
-    ranges = [r for high, r in enumerate(ranges) if high not in _SURROGATES]
+    ranges = [
+        f"<{high:02X}00> <{high:02X}FF> <{high:02X}00>"
+        for high in range(0x100)
+        if high not in _SURROGATES
+    ]
     blocks = [ranges[i : i + _RANGES_PER_BLOCK] for i in range(0, len(ranges), _RANGES_PER_BLOCK)]
     body = "\n".join(
         f"{len(block)} beginbfrange\n" + "\n".join(block) + "\nendbfrange" for block in blocks
