@@ -36,7 +36,7 @@ from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig, locate
 from ocr_inference.pipeline.config import load as load_pipeline
-from ocr_inference.pipeline.engine import EngineConfig
+from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
 
 Device = Literal["auto", "cpu", "cuda"]
 
@@ -79,8 +79,25 @@ class Settings(BaseSettings):
     )
     result_ttl_s: PositiveInt = Field(86400, description="How long results and uploads live.")
     device: Device = Field("auto", description="Where models run: auto, cpu or cuda.")
-    intra_op_threads: int = Field(
-        0, ge=0, description="ONNX Runtime threads per model; 0 lets it choose."
+    engine: EngineName = Field(
+        "auto",
+        description="Inference engine: auto (OpenVINO on a CPU for the models it runs faster, "
+        "ONNX Runtime on CUDA), onnxruntime or openvino (CPU only).",
+    )
+    engine_precision: Precision = Field(
+        "f32", description="What OpenVINO computes in: f32 or bf16 (ONNX Runtime runs f32)."
+    )
+    engine_threads: int = Field(
+        0,
+        ge=0,
+        validation_alias=AliasChoices("OCR_ENGINE_THREADS", "OCR_INTRA_OP_THREADS"),
+        description="Threads per model call; 0: the usable cores (CPU affinity) divided by "
+        "the processes that run models (worker concurrency, or process --jobs).",
+    )
+    engine_cache_dir: Path | None = Field(
+        None,
+        description="Directory for OpenVINO's compiled models, reused at the next start; "
+        "processes may share it. Unset: compile at every start.",
     )
     cpu_mem_arena: bool = Field(
         True, description="ONNX Runtime's CPU memory arena: faster, but memory stays at peak."
@@ -92,7 +109,9 @@ class Settings(BaseSettings):
         description="Scheduling niceness of worker processes, so an API on the same cores "
         "stays responsive while they use every core.",
     )
-    worker_concurrency: PositiveInt = Field(1, description="Worker processes per worker.")
+    worker_concurrency: PositiveInt | None = Field(
+        None, description="Worker processes per worker; unset: one per usable core."
+    )
     data_dir: Path = Field(Path("./data"), description="Embedded server's AOF and dump.")
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
@@ -140,11 +159,22 @@ class Settings(BaseSettings):
     def pipeline_file(self) -> Path:
         return locate(self.pipeline_config)
 
-    def engine_config(self) -> EngineConfig:
+    @property
+    def worker_processes(self) -> int:
+        """Pool processes of a worker: ``worker_concurrency``, else one per usable core."""
+        return self.worker_concurrency or usable_cores()
+
+    def engine_config(self, processes: int = 1) -> EngineConfig:
+        """How models load and run in a process that is one of ``processes`` on this
+        machine running models at once (their threads share the cores)."""
         return EngineConfig(
             device=self.device,
-            intra_op_threads=self.intra_op_threads,
+            engine=self.engine,
+            precision=self.engine_precision,
+            threads=self.engine_threads,
+            processes=processes,
             cpu_mem_arena=self.cpu_mem_arena,
+            cache_dir=self.engine_cache_dir,
         )
 
     def limits(self) -> Limits:

@@ -91,6 +91,10 @@ class PageInfo(BaseModel):
 class ModelInfo(BaseModel):
     name: str
     sha256: str
+    engine: str | None = Field(
+        None, description="What ran it: onnxruntime or openvino (None in older results)."
+    )
+    precision: str | None = Field(None, description="What it computed in: f32 or bf16.")
 
 
 class ResultMeta(BaseModel):
@@ -98,6 +102,13 @@ class ResultMeta(BaseModel):
     models: list[ModelInfo]
     seconds: float = Field(description="Wall time of the pipeline on this document.")
     device: str = Field(description="Where the models ran: cpu or cuda.")
+    threads: int | None = Field(None, description="Threads per model call in each process.")
+    stage_seconds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds spent in each stage (page_orientation, text_detection, "
+        "textline_orientation, text_recognition, layout, tables), summed over the pages and, "
+        "for a document split into page ranges, over its ranges.",
+    )
 
 
 class DocumentResult(BaseModel):

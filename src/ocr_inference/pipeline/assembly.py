@@ -57,13 +57,19 @@ class ResultBuilder:
 def merge_results(parts: Iterable[DocumentResult], seconds: float) -> DocumentResult:
     """The result of a document processed as consecutive page ranges, given in page order.
 
-    ``seconds`` is the document's wall time; the rest of ``meta`` is the first part's.
+    ``seconds`` is the document's wall time and ``stage_seconds`` the sum of the parts'; the
+    rest of ``meta`` is the first part's.
     """
     builder = ResultBuilder()
     first: ResultMeta | None = None
+    stages: dict[str, float] = {}
     for part in parts:
         first = first or part.meta
         builder.add_result(part)
+        for stage, spent in part.meta.stage_seconds.items():
+            stages[stage] = round(stages.get(stage, 0.0) + spent, 3)
     if first is None:
         raise ValueError("a document has at least one part")
-    return builder.build(first.model_copy(update={"seconds": round(seconds, 3)}))
+    return builder.build(
+        first.model_copy(update={"seconds": round(seconds, 3), "stage_seconds": stages})
+    )

@@ -169,7 +169,14 @@ class TextLineOrientationConfig(ModelChoice):
 
     stage: ClassVar[str] = "textline_orientation"
     model_name: str = models.TEXTLINE_ORIENTATION.name
-    threshold: float = Field(0.9, ge=0, le=1, description="Score to turn a line.")
+    threshold: float = Field(0.9, ge=0, le=1, description="Score to nominate a line for turning.")
+    min_gain: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="A nominated line is turned only if reading it turned is this much more "
+        "confident than reading it as it stands.",
+    )
     batch_size: PositiveInt | None = Field(None, description="Unset: the pipeline's batch_size.")
 
 

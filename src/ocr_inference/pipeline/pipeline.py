@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 
@@ -16,23 +16,16 @@ from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.assembly import ResultBuilder
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
-from ocr_inference.pipeline.engine import EngineConfig, create_session, resolve_device
-from ocr_inference.pipeline.geometry import (
-    Image,
-    Quad,
-    crop_quad,
-    to_submitted,
-    turn_upright,
-    turned_vertical,
-)
+from ocr_inference.pipeline.engine import EngineConfig, Engines, Loader, Model
+from ocr_inference.pipeline.geometry import Image, Quad, to_submitted, turn_upright
 from ocr_inference.pipeline.layout import LayoutDetector
+from ocr_inference.pipeline.lines import LineReader, ReadLine, Timings
 from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid, to_html
 from ocr_inference.pipeline.text_detection import TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
-from ocr_inference.pipeline.words import WordSpan, span_quad
 from ocr_inference.schemas import (
     Block,
     Detection,
@@ -50,43 +43,58 @@ Source = Literal["text_layer", "ocr"]
 
 
 class Pipeline:
-    """Text detection, line orientation and recognition over document pages.
+    """Page orientation, text lines, layout and tables over document pages.
 
     Built once per process (model loading is the expensive part); ``run`` keeps no state
-    between calls, so one instance serves any number of documents.
+    between calls, so one instance serves any number of documents. ``loader`` runs the
+    models: the engines ``engine`` configures, or a fake one in tests of the plumbing.
     """
 
-    def __init__(self, config: PipelineConfig, engine: EngineConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        engine: EngineConfig | None = None,
+        loader: Loader | None = None,
+    ) -> None:
         self.config = config
         self.engine = engine or EngineConfig()
-        self.device = resolve_device(self.engine)
+        self._loader = loader or Engines(self.engine)
+        self.device = self._loader.device
         stages = config.sub_modules
-        self._loaded: list[models.ResolvedModel] = []  # in stage order, for the result's meta
+        self.models: list[ModelInfo] = []  # in stage order, for the result's meta
         self._page_orientation = (
-            PageOrientation(self._session(stages.doc_orientation, "DocOrientation"))
+            PageOrientation(self._model(stages.doc_orientation, "DocOrientation"))
             if config.orientation_on
             else None
         )
-        self._detector = TextDetector(
-            self._session(stages.text_detection, "TextDetection"), stages.text_detection
+        detector = TextDetector(
+            self._model(stages.text_detection, "TextDetection"), stages.text_detection
         )
-        self._orientation = (
+        orientation = (
             TextlineOrientation(
-                self._session(stages.textline_orientation, "TextLineOrientation"),
+                self._model(stages.textline_orientation, "TextLineOrientation"),
                 stages.textline_orientation.threshold,
                 config.cls_batch_size,
             )
             if config.use_textline_orientation
             else None
         )
-        self._recognizer = TextRecognizer(
-            self._session(stages.text_recognition, "TextRecognition"),
-            config.line_batch_size,
-            stages.text_recognition.character_dict_path or self._loaded[-1].charset,
+        recognition = stages.text_recognition
+        resolved = recognition.resolve("SubModules.TextRecognition")
+        self._lines = LineReader(
+            detector,
+            TextRecognizer(
+                self._model(recognition, "TextRecognition", resolved),
+                config.line_batch_size,
+                recognition.character_dict_path or resolved.charset,
+            ),
+            orientation,
+            recognition.score_thresh,
+            stages.textline_orientation.min_gain,
         )
         self._layout = (
             LayoutDetector(
-                self._session(stages.layout_detection, "LayoutDetection"),
+                self._model(stages.layout_detection, "LayoutDetection"),
                 stages.layout_detection,
             )
             if config.use_layout_detection
@@ -94,19 +102,28 @@ class Pipeline:
         )
         self._tables = (
             TableRecognizer(
-                self._session(stages.table_recognition, "TableRecognition"),
+                self._model(stages.table_recognition, "TableRecognition"),
                 stages.table_recognition.input_size,
             )
             if config.use_table_recognition
             else None
         )
-        self.models = [ModelInfo(name=m.name, sha256=m.sha256) for m in self._loaded]
 
-    def _session(self, choice: ModelChoice, stage: str) -> Any:
-        """Resolve and verify a stage's model, record it, and open its ONNX session."""
-        model = choice.resolve(f"SubModules.{stage}")
-        self._loaded.append(model)
-        return create_session(model.path, self.engine)
+    def _model(
+        self, choice: ModelChoice, stage: str, resolved: models.ResolvedModel | None = None
+    ) -> Model:
+        """Resolve and verify a stage's model, load it on its engine and record both."""
+        found = resolved or choice.resolve(f"SubModules.{stage}")
+        model = self._loader.load(choice.stage, found.name, found.path, found.cpu_engine)
+        self.models.append(
+            ModelInfo(
+                name=found.name,
+                sha256=found.sha256,
+                engine=model.engine,
+                precision=model.precision,
+            )
+        )
+        return model
 
     def run(
         self,
@@ -117,8 +134,9 @@ class Pipeline:
         """OCR every page; ``on_page(done, total)`` is called after each one."""
         start = time.perf_counter()
         builder = ResultBuilder()
+        timings = Timings()
         for done, page in enumerate(pages, start=1):
-            outcome = self.run_page(page)
+            outcome = self.run_page(page, timings)
             info = PageInfo(
                 page_number=page.number,
                 width=page.width,
@@ -135,24 +153,33 @@ class Pipeline:
             models=self.models,
             seconds=round(time.perf_counter() - start, 3),
             device=self.device,
+            threads=self.engine.intra_op_threads,
+            stage_seconds=timings.rounded(),
         )
         return builder.build(meta)
 
-    def run_page(self, page: Page) -> PageOutcome:
+    def run_page(self, page: Page, timings: Timings | None = None) -> PageOutcome:
         """Text lines and layout blocks of one page in reading order, boxes in the page's
         pixel coordinates as submitted; ``Detection.block`` indexes the page's blocks.
 
         The lines come from the page's text layer instead of OCR when ``text_layer`` in the
-        pipeline file says so (``_text_layer``)."""
+        pipeline file says so (``_text_layer``). ``timings`` adds up each stage's seconds."""
+        timings = Timings() if timings is None else timings
         layer = self._text_layer(page)
         rotation = 0
         if layer is not None:
             rotation = layer.rotation
         elif self._page_orientation is not None:
-            rotation = self._page_orientation(page.image).rotation
+            turned = self._page_orientation(page.image)
+            timings["page_orientation"] += turned.seconds
+            rotation = turned.rotation
         image = turn_upright(page.image, rotation)
-        lines = self._read_lines(image) if layer is None else _layer_lines(layer, page)
-        regions = self._layout(image).blocks if self._layout is not None else []
+        lines = self._lines(image, timings) if layer is None else _layer_lines(layer, page)
+        regions = []
+        if self._layout is not None:
+            found = self._layout(image)
+            timings["layout"] += found.seconds
+            regions = found.blocks
         height, width = image.shape[:2]
 
         def submitted(quad: Quad) -> list[list[int]]:
@@ -192,7 +219,7 @@ class Pipeline:
                     members = [
                         (lines[i][0], lines[i][1]) for i, o in enumerate(owners) if o == region
                     ]
-                    table = self._read_table(image, regions[region].box, members)
+                    table = self._read_table(image, regions[region].box, members, timings)
                     tables.append(
                         Table(
                             page_number=page.number,
@@ -229,12 +256,17 @@ class Pipeline:
         """Structure and text of an image that is one table (a crop), as-is orientation."""
         if self._tables is None:
             raise ConfigurationError("Table recognition is switched off in this pipeline.")
-        lines = [(line.quad, line.text) for line in self._read_lines(image)]
+        timings = Timings()
+        lines = [(line.quad, line.text) for line in self._lines(image, timings)]
         height, width = image.shape[:2]
-        return self._read_table(image, (0.0, 0.0, float(width), float(height)), lines)
+        return self._read_table(image, (0.0, 0.0, float(width), float(height)), lines, timings)
 
     def _read_table(
-        self, image: Image, rect: tuple[float, float, float, float], lines: list[tuple[Quad, str]]
+        self,
+        image: Image,
+        rect: tuple[float, float, float, float],
+        lines: list[tuple[Quad, str]],
+        timings: Timings,
     ) -> ReadTable:
         """Structure of the table in ``rect`` with its cells filled from ``lines``; cell
         quads in the page image's pixels."""
@@ -243,6 +275,7 @@ class Pipeline:
         x0, y0 = max(0, int(rect[0]) - _TABLE_PAD), max(0, int(rect[1]) - _TABLE_PAD)
         x1, y1 = min(width, int(rect[2]) + _TABLE_PAD), min(height, int(rect[3]) + _TABLE_PAD)
         structure = self._tables(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        timings["tables"] += structure.seconds
         offset = np.array([x0, y0], dtype=np.float32)
         quads = [quad + offset for quad in structure.cells]
         texts = fill(quads, lines)
@@ -250,46 +283,6 @@ class Pipeline:
         return ReadTable(
             to_html(structure.tokens, texts), list(zip(layout, quads, texts, strict=False))
         )
-
-    def _read_lines(self, image: Image) -> list[ReadLine]:
-        """Recognized text lines of an upright page, with their words."""
-        found = self._detector(image)
-        if not found.boxes:
-            return []
-        crops = [crop_quad(image, quad) for quad in found.boxes]
-        turns = [1 if turned_vertical(quad) else 0 for quad in found.boxes]
-        if self._orientation is not None:
-            flips = self._orientation(crops)
-            crops = self._orientation.apply(crops, flips)
-            turns = [t + (2 if f else 0) for t, f in zip(turns, flips.rotated, strict=True)]
-        recognized = self._recognizer(crops)
-        threshold = self.config.sub_modules.text_recognition.score_thresh
-        return [
-            ReadLine(quad, text, confidence, _word_quads(quad, spans, turn))
-            for quad, text, confidence, spans, turn in zip(
-                found.boxes,
-                recognized.texts,
-                recognized.confidences,
-                recognized.words,
-                turns,
-                strict=True,
-            )
-            if text and confidence >= threshold
-        ]
-
-
-class ReadLine(NamedTuple):
-    """A text line of an upright page: its quad, text, confidence and words (text, quad,
-    confidence) in reading order."""
-
-    quad: Quad
-    text: str
-    confidence: float
-    words: list[tuple[str, Quad, float]]
-
-
-def _word_quads(quad: Quad, spans: list[WordSpan], turns: int) -> list[tuple[str, Quad, float]]:
-    return [(s.text, span_quad(quad, s.start, s.end, turns), s.confidence) for s in spans]
 
 
 @dataclass

@@ -6,15 +6,15 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.pipeline.batching import imagenet_bgr
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image, Quad, bounds, reading_order
 from ocr_inference.pipeline.reading_order import Rect, containing
 
@@ -48,8 +48,8 @@ def to_tensor(image: Image, side: int) -> tuple[npt.NDArray[np.float32], float]:
     return np.ascontiguousarray(padded.transpose(2, 0, 1)[np.newaxis]), ratio
 
 
-def vocabulary(session: Any) -> list[str]:
-    tokens = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+def vocabulary(metadata: Mapping[str, str]) -> list[str]:
+    tokens = metadata["character"].splitlines()
     # the model predicts an empty cell as one token
     tokens = [t for t in tokens if t != "<td>"] + (
         ["<td></td>"] if "<td></td>" not in tokens else []
@@ -150,15 +150,14 @@ def to_html(tokens: Sequence[str], texts: Sequence[str]) -> str:
 class TableRecognizer:
     """Predicts the structure of a table image (cropped to the table)."""
 
-    def __init__(self, session: Any, side: int) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
-        self._vocab = vocabulary(session)
+    def __init__(self, model: Model, side: int) -> None:
+        self._model = model
+        self._vocab = vocabulary(model.metadata)
         self._side = side
 
     def __call__(self, image: Image) -> TableStructure:
         start = time.perf_counter()
         tensor, ratio = to_tensor(image, self._side)
-        locs, probs = self._session.run(None, {self._input: tensor})
+        locs, probs = self._model(tensor)
         tokens, cells = decode(probs[0], locs[0], self._vocab, self._side / ratio)
         return TableStructure(tokens, cells, time.perf_counter() - start)

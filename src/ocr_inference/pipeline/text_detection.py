@@ -1,4 +1,4 @@
-"""Text line detection with a DB (differentiable binarization) model: pre -> session -> post."""
+"""Text line detection with a DB (differentiable binarization) model: pre -> model -> post."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pyclipper
 
 from ocr_inference.pipeline.config import TextDetectionConfig
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image, Quad, order_clockwise
 
 _MEAN = np.float32(0.5)
@@ -113,15 +114,14 @@ def boxes_from_probability(
 class TextDetector:
     """Finds text line quads on a page image, in that image's pixel coordinates."""
 
-    def __init__(self, session: Any, params: TextDetectionConfig) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
+    def __init__(self, model: Model, params: TextDetectionConfig) -> None:
+        self._model = model
         self._params = params
 
     def __call__(self, image: Image) -> TextDetectionResult:
         start = time.perf_counter()
         resized, scale_x, scale_y = resize_for_detection(image, self._params)
-        prob = self._session.run(None, {self._input: to_tensor(resized)})[0][0, 0]
+        prob = self._model(to_tensor(resized))[0][0, 0]
         quads, scores = boxes_from_probability(prob, self._params)
         height, width = image.shape[:2]
         kept: list[Quad] = []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 
 _HEIGHT, _WIDTH = 48, 192
@@ -22,11 +22,10 @@ class OrientationResult:
 
 
 class TextlineOrientation:
-    """Classifies crops as upright or upside down; ``apply`` turns the latter."""
+    """Classifies crops as upright or upside down (nominates lines to turn)."""
 
-    def __init__(self, session: Any, thresh: float, batch_size: int) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
+    def __init__(self, model: Model, thresh: float, batch_size: int) -> None:
+        self._model = model
         self._thresh = thresh
         self._batch_size = batch_size
 
@@ -36,16 +35,9 @@ class TextlineOrientation:
         scores = [0.0] * len(crops)
         for batch in batches_by_aspect(crops, self._batch_size):
             tensor = np.stack([normalize_line(crops[i], _HEIGHT, _WIDTH) for i in batch])
-            probs = self._session.run(None, {self._input: tensor})[0]
+            probs = self._model(tensor)[0]
             for index, row in zip(batch, probs, strict=True):
                 label = int(np.argmax(row))
                 scores[index] = float(row[label])
                 rotated[index] = label == 1 and scores[index] > self._thresh
         return OrientationResult(rotated, scores, time.perf_counter() - start)
-
-    @staticmethod
-    def apply(crops: list[Image], result: OrientationResult) -> list[Image]:
-        return [
-            np.ascontiguousarray(np.rot90(crop, 2)) if turn else crop
-            for crop, turn in zip(crops, result.rotated, strict=True)
-        ]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
+from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 from ocr_inference.pipeline.words import WordSpan, ctc_words
 
@@ -27,7 +28,7 @@ class RecognitionResult:
     words: list[list[WordSpan]] = field(default_factory=list)
 
 
-def load_charset(session: Any, characters: Path | None = None) -> list[str]:
+def load_charset(metadata: Mapping[str, str], characters: Path | None = None) -> list[str]:
     """CTC vocabulary: blank, the model's characters, then the space character.
 
     The characters come from ``characters`` (one per line, PaddleOCR's dictionary format)
@@ -42,13 +43,12 @@ def load_charset(session: Any, characters: Path | None = None) -> list[str]:
         except OSError as exc:
             raise ModelError(f"Cannot read the character list {characters}: {exc}") from exc
         return ["", *lines, " "]
-    meta = session.get_modelmeta().custom_metadata_map
-    if "character" not in meta:
+    if "character" not in metadata:
         raise ModelError(
             "The recognition model carries no 'character' list in its metadata: set "
             "SubModules.TextRecognition.character_dict_path"
         )
-    return ["", *meta["character"].splitlines(), " "]
+    return ["", *metadata["character"].splitlines(), " "]
 
 
 def ctc_greedy_decode(
@@ -84,13 +84,12 @@ def ctc_best_path(
 class TextRecognizer:
     def __init__(
         self,
-        session: Any,
+        model: Model,
         batch_size: int,
         characters: Path | None = None,
     ) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
-        self._charset = load_charset(session, characters)
+        self._model = model
+        self._charset = load_charset(model.metadata, characters)
         self._batch_size = batch_size
 
     def __call__(self, crops: list[Image]) -> RecognitionResult:
@@ -102,7 +101,7 @@ class TextRecognizer:
             ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in batch)
             width = max(_MIN_WIDTH, int(np.ceil(_HEIGHT * ratio)))
             tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
-            probs = self._session.run(None, {self._input: tensor})[0]
+            probs = self._model(tensor)[0]
             for index, (chars, steps, kept) in zip(
                 batch, ctc_best_path(probs, self._charset), strict=True
             ):

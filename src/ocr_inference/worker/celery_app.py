@@ -41,7 +41,7 @@ def create_celery_app(settings: Settings) -> Celery:
         task_time_limit=settings.task_time_limit_s,
         task_soft_time_limit=settings.soft_time_limit_s,
         worker_prefetch_multiplier=1,
-        worker_concurrency=settings.worker_concurrency,
+        worker_concurrency=settings.worker_processes,
         worker_hijack_root_logger=False,
         # A running task outlives a lost connection to Redis: its result is stored once
         # Redis is back, and its message, whose acknowledgement was lost with the

@@ -43,10 +43,16 @@ class WorkerRuntime:
         """The pipeline of this process, loaded on first use if process init did not."""
         with self._lock:
             if self._pipeline is None:
-                self._pipeline = Pipeline(self.settings.pipeline, self.settings.engine_config())
+                engine = self.settings.engine_config(self.settings.worker_processes)
+                self._pipeline = Pipeline(self.settings.pipeline, engine)
                 log.info(
                     "Celery: OCRService loaded.",
-                    extra={"device": self._pipeline.device, "worker": self.name},
+                    extra={
+                        "device": self._pipeline.device,
+                        "worker": self.name,
+                        "threads": engine.intra_op_threads,
+                        "models": [m.model_dump() for m in self._pipeline.models],
+                    },
                 )
             return self._pipeline
 

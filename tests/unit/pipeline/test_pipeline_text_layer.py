@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from factories import PAGE_LINES, PdfPage, pdf_document, text_image
 from ocr_inference.documents import Limits, open_document
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig
+from ocr_inference.pipeline.engine.fake import FakeEngine
 from ocr_inference.schemas import DocumentResult
 
 TEXTS = [(72.0, 700.0, "Invoice number 4711"), (72.0, 650.0, "Total amount 1234.56 EUR")]
@@ -76,16 +78,17 @@ def test_only_never_ocrs_and_leaves_pages_without_a_text_layer_empty(
 
 
 @pytest.fixture
-def no_ocr(pipelines: dict[str, Pipeline], monkeypatch: pytest.MonkeyPatch) -> Pipeline:
-    """The auto pipeline with every OCR stage replaced by one that fails the test."""
-    pipeline = pipelines["auto"]
+def fake() -> FakeEngine:
+    return FakeEngine()
 
-    def refuse(*args: object) -> None:
-        raise AssertionError("an OCR model ran on a page with a text layer")
 
-    for stage in ("_page_orientation", "_detector", "_orientation", "_recognizer"):
-        monkeypatch.setattr(pipeline, stage, refuse)
-    return pipeline
+@pytest.fixture
+def no_ocr(fake: FakeEngine) -> Iterator[Pipeline]:
+    """An auto pipeline on the fake engine; the test fails if any of its models ran."""
+    config = {"text_layer": "auto", "use_layout_detection": False, "use_table_recognition": False}
+    yield Pipeline(PipelineConfig.model_validate(config), loader=fake)
+    ran = [stage for stage, model in fake.models.items() if model.calls]
+    assert not ran, f"an OCR model ran on a page with a text layer: {ran}"
 
 
 def test_auto_runs_no_ocr_model_on_text_pages(no_ocr: Pipeline) -> None:

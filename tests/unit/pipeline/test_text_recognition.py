@@ -37,14 +37,9 @@ def test_confidence_is_the_mean_of_kept_characters() -> None:
     assert confidence == pytest.approx((0.9 + 0.5) / 2)
 
 
-class _NoMetadata:
-    def get_modelmeta(self) -> object:
-        return type("Meta", (), {"custom_metadata_map": {}})()
-
-
 def test_the_character_list_comes_from_a_dictionary_file_when_given(tmp_path: Path) -> None:
     characters = tmp_path / "dict.txt"
     characters.write_text("a\nb\nc\n", encoding="utf-8")
-    assert load_charset(_NoMetadata(), characters) == CHARSET
+    assert load_charset({}, characters) == CHARSET
     with pytest.raises(ModelError, match="character_dict_path"):
-        load_charset(_NoMetadata())
+        load_charset({})

@@ -1,34 +1,22 @@
-"""ONNX Runtime sessions: the one place where the device and threads are chosen."""
+"""Models on ONNX Runtime: CUDA through onnxruntime-gpu, or its CPU provider."""
 
 from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass
+import time
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
 from ocr_inference.errors import ConfigurationError
+from ocr_inference.pipeline.engine.base import EngineConfig, Tensor
 
 log = logging.getLogger(__name__)
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """How sessions are built. ``device`` is auto, cpu or cuda; 0 threads lets ORT choose.
-
-    ``cpu_mem_arena`` keeps ONNX Runtime's CPU memory arena, which holds on to the largest
-    tensors any page needed: faster, but a worker's memory stays at its peak.
-    """
-
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    intra_op_threads: int = 0
-    cpu_mem_arena: bool = True
 
 
 def _onnxruntime() -> ModuleType:
@@ -55,7 +43,7 @@ def available_providers() -> tuple[str, ...]:
 
 
 def resolve_device(config: EngineConfig) -> Literal["cpu", "cuda"]:
-    """The device sessions will run on; fails loudly when CUDA is required but absent."""
+    """The device models will run on; fails loudly when CUDA is required but absent."""
     if config.device == "cpu":
         return "cpu"
     has_cuda = CUDA in available_providers()
@@ -67,8 +55,8 @@ def resolve_device(config: EngineConfig) -> Literal["cpu", "cuda"]:
     return "cuda" if has_cuda else "cpu"
 
 
-def create_session(model: Path, config: EngineConfig) -> Any:
-    """An InferenceSession for ``model`` on the configured device."""
+def create_session(model: Path, config: EngineConfig, device: str = "cpu") -> Any:
+    """An InferenceSession for ``model`` on ``device``."""
     ort = _onnxruntime()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -77,9 +65,30 @@ def create_session(model: Path, config: EngineConfig) -> Any:
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = config.cpu_mem_arena
     providers: list[Any] = [CPU]
-    if resolve_device(config) == "cuda":
+    if device == "cuda":
         providers = [(CUDA, {"arena_extend_strategy": "kSameAsRequested"}), CPU]
     try:
         return ort.InferenceSession(str(model), sess_options=options, providers=providers)
     except Exception as exc:
         raise ConfigurationError(f"Cannot load ONNX model {model}: {exc}") from exc
+
+
+class OnnxRuntimeModel:
+    """One InferenceSession; its only input is fed the tensor."""
+
+    engine = "onnxruntime"
+    precision = "f32"
+
+    def __init__(self, name: str, path: Path, config: EngineConfig, device: str) -> None:
+        start = time.perf_counter()
+        self.name = name
+        self.session = create_session(path, config, device)
+        model_input = self.session.get_inputs()[0]
+        self._input = model_input.name
+        self.input_shape = tuple(d if isinstance(d, int) else None for d in model_input.shape)
+        self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
+        self.load_seconds = time.perf_counter() - start
+
+    def __call__(self, tensor: Tensor) -> list[Tensor]:
+        outputs: list[Tensor] = self.session.run(None, {self._input: tensor})
+        return outputs

@@ -1,0 +1,92 @@
+"""What every inference engine offers the stages: a loaded model is called with one input
+tensor and returns its outputs in the graph's order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+EngineName = Literal["auto", "onnxruntime", "openvino"]
+Precision = Literal["f32", "bf16"]
+Device = Literal["auto", "cpu", "cuda"]
+Tensor = npt.NDArray[np.float32]
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, as taskset or a container's cpuset
+    leaves it), not the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - platforms without affinity
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """How models are loaded and run.
+
+    Attributes:
+        device: auto, cpu or cuda.
+        engine: auto (OpenVINO on CPU where it is faster, ONNX Runtime on CUDA),
+            onnxruntime or openvino.
+        precision: what OpenVINO computes in; models on ONNX Runtime always run f32.
+        threads: threads per model call; 0 shares the usable cores among ``processes``.
+        processes: how many processes on this machine run models at once.
+        cpu_mem_arena: ONNX Runtime's CPU memory arena, which keeps the largest tensors any
+            page needed: faster, but a process's memory stays at its peak.
+        cache_dir: where OpenVINO's compiled models are kept between starts; None: no cache.
+    """
+
+    device: Device = "auto"
+    engine: EngineName = "auto"
+    precision: Precision = "f32"
+    threads: int = 0
+    processes: int = 1
+    cpu_mem_arena: bool = True
+    cache_dir: Path | None = None
+
+    @property
+    def intra_op_threads(self) -> int:
+        """Threads per model call: the configured number, else this process's share of the
+        usable cores (at least one)."""
+        return self.threads or max(1, usable_cores() // max(1, self.processes))
+
+
+class Model(Protocol):
+    """A loaded model: ``model(tensor)`` runs it on its one input."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def engine(self) -> str:
+        """onnxruntime, openvino or fake: the engine that actually runs it."""
+
+    @property
+    def precision(self) -> str: ...
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...]:
+        """The input's dimensions, None where the model takes any size."""
+
+    @property
+    def metadata(self) -> Mapping[str, str]:
+        """The ONNX file's metadata_props."""
+
+    @property
+    def load_seconds(self) -> float: ...
+
+    def __call__(self, tensor: Tensor) -> list[Tensor]: ...
+
+
+class Loader(Protocol):
+    """Turns a verified model file into a runnable model for a pipeline stage."""
+
+    device: Literal["cpu", "cuda"]
+
+    def load(self, stage: str, name: str, path: Path, cpu_engine: str | None) -> Model: ...
