@@ -12,6 +12,7 @@ import argparse
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,9 @@ def find_cli() -> Path:
     return Path(found)
 
 
-def select_images(set_dir: Path, limit: int) -> list[Path]:
-    """First ``limit`` images of a set, by name, that have a ground-truth JSON."""
+def select_images(set_dir: Path, limit: int | None) -> list[Path]:
+    """First ``limit`` images of a set (all when None), by name, that have a ground-truth
+    JSON."""
     images = sorted(
         path
         for path in set_dir.iterdir()
@@ -141,8 +143,16 @@ def write_section(path: Path, start: str, end: str, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def add_page_set_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--eval-dir``, ``--sets`` and ``--limit``: which pages a benchmark reads."""
+def add_page_set_arguments(
+    parser: argparse.ArgumentParser,
+    sets: Sequence[str] = tuple(DEFAULT_LIMITS),
+    all_pages: bool = False,
+) -> None:
+    """``--eval-dir``, ``--sets`` and ``--limit``: which pages a benchmark reads.
+
+    ``sets`` are the default sets; with ``all_pages`` no ``--limit`` means every page
+    (else the set's ``DEFAULT_LIMITS``).
+    """
     parser.add_argument(
         "--eval-dir",
         type=Path,
@@ -151,16 +161,15 @@ def add_page_set_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sets",
-        default=",".join(DEFAULT_LIMITS),
-        help=f"comma-separated sets (default: {','.join(DEFAULT_LIMITS)})",
+        default=",".join(sets),
+        help=f"comma-separated sets (default: {','.join(sets)})",
     )
+    limits = ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
     parser.add_argument(
         "--limit",
         type=int,
         default=None,
-        help="images per set (default: "
-        + ", ".join(f"{k} {v}" for k, v in DEFAULT_LIMITS.items())
-        + ")",
+        help=f"images per set (default: {'all' if all_pages else limits})",
     )
 
 

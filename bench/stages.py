@@ -1,17 +1,17 @@
-"""Where a page's time goes: seconds per page in each text stage, with the page scores.
+"""Where a page's time goes: seconds per page in each stage, with the page scores.
 
-Runs the text stages of one pipeline configuration in this process (models loaded once,
-not timed) on the first N images of each set, and prints per set: CER, WER, bag-of-words
-F1 and mean seconds per page for page orientation, detection, line orientation and
-recognition. Use it to compare models and parameters before a full ``bench/compare.py``.
+Runs one pipeline configuration in this process (models loaded once, not timed) on the
+first N images of each set, and prints per set: CER, WER, bag-of-words F1, and mean
+seconds per page in each stage, read from the result's ``meta.stage_seconds``. Use it to
+compare models, engines, precisions and parameters before a full ``bench/compare.py``.
 
 Usage::
 
     python bench/stages.py [--profile text-fast] [--sets sroie,funsd] [--limit 12]
+                           [--engine openvino] [--precision bf16] [--threads 2]
                            [--set SubModules.TextRecognition.batch_size=16 ...]
 
-``--set`` overrides one pipeline key (dotted path, value read as YAML). Layout and table
-recognition are switched off: they are measured by ``bench/tables.py``. Figures only;
+``--set`` overrides one pipeline key (dotted path, value read as YAML). Figures only;
 nothing is asserted.
 """
 
@@ -28,17 +28,23 @@ import yaml
 from PIL import Image
 
 from common import DEFAULT_EVAL_DIR, ground_truth_lines, read_truth, select_images
+from ocr_inference.documents import Page
 from ocr_inference.evaluation import page_scores
 from ocr_inference.pipeline import EngineConfig, Pipeline, PipelineConfig
 from ocr_inference.pipeline.config import load, locate
-from ocr_inference.pipeline.geometry import crop_quad
 
-STAGES = ("orientation", "detection", "line_orientation", "recognition")
+STAGES = (
+    "page_orientation",
+    "text_detection",
+    "textline_orientation",
+    "text_recognition",
+    "layout",
+    "tables",
+)
 
 
 def configure(profile: str | None, overrides: list[str]) -> PipelineConfig:
     data = load(locate(profile), {})
-    data.update(use_layout_detection=False, use_table_recognition=False)
     for item in overrides:
         key, _, raw = item.partition("=")
         target = data
@@ -54,30 +60,16 @@ def measure(pipeline: Pipeline, name: str, images: list[Path]) -> dict[str, Any]
     seconds = dict.fromkeys(STAGES, 0.0)
     scores = []
     lines_total = 0
-    threshold = pipeline.config.sub_modules.text_recognition.score_thresh
+    wall = 0.0
     for path in images:
         image = np.asarray(Image.open(path).convert("RGB"))
-        if pipeline._page_orientation is not None:
-            seconds["orientation"] += pipeline._page_orientation(image).seconds
-        found = pipeline._detector(image)
-        seconds["detection"] += found.seconds
-        crops = [crop_quad(image, quad) for quad in found.boxes]
-        lines_total += len(crops)
-        if pipeline._orientation is not None and crops:
-            turned = pipeline._orientation(crops)
-            seconds["line_orientation"] += turned.seconds
-            crops = pipeline._orientation.apply(crops, turned)
-        predicted = []
-        if crops:
-            read = pipeline._recognizer(crops)
-            seconds["recognition"] += read.seconds
-            predicted = [
-                (text, quad.tolist())
-                for quad, text, confidence in zip(
-                    found.boxes, read.texts, read.confidences, strict=True
-                )
-                if text and confidence >= threshold
-            ]
+        start = time.perf_counter()
+        result = pipeline.run([Page(1, image, None)])
+        wall += time.perf_counter() - start
+        for stage, spent in result.meta.stage_seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + spent
+        lines_total += len(result.detections)
+        predicted = [(d.text, d.box) for d in result.detections]
         scores.append(page_scores(ground_truth_lines(read_truth(path)), predicted, name))
     count = max(len(images), 1)
     return {
@@ -87,32 +79,42 @@ def measure(pipeline: Pipeline, name: str, images: list[Path]) -> dict[str, Any]
         "wer": statistics.fmean(s["wer"] for s in scores) if scores else None,
         "bow_f1": statistics.fmean(s["bow_f1"] for s in scores) if scores else None,
         **{f"{stage}_s": value / count for stage, value in seconds.items()},
-        "total_s": sum(seconds.values()) / count,
+        "total_s": wall / count,
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=None, help="profile name or YAML path")
-    parser.add_argument("--sets", default="sroie,funsd")
+    parser.add_argument("--sets", default="sroie,funsd,docbank")
     parser.add_argument("--limit", type=int, default=12)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N images")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--engine", default="auto", choices=["auto", "onnxruntime", "openvino"])
+    parser.add_argument("--precision", default="f32", choices=["f32", "bf16"])
+    parser.add_argument("--threads", type=int, default=0, help="0: the usable cores")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     config = configure(args.profile, args.overrides)
+    engine = EngineConfig(
+        device="cpu", engine=args.engine, precision=args.precision, threads=args.threads
+    )
     start = time.perf_counter()
-    pipeline = Pipeline(config, EngineConfig(device="cpu"))
+    pipeline = Pipeline(config, engine)
     print(
-        f"models loaded in {time.perf_counter() - start:.2f} s: {[m.name for m in pipeline.models]}"
+        f"models loaded in {time.perf_counter() - start:.2f} s: "
+        + ", ".join(f"{m.name} ({m.engine}, {m.precision})" for m in pipeline.models)
     )
     for name in args.sets.split(","):
-        figures = measure(pipeline, name, select_images(args.eval_dir / name, args.limit))
+        images = select_images(args.eval_dir / name, args.skip + args.limit)[args.skip :]
+        figures = measure(pipeline, name, images)
         print(
-            f"{name:>18}  pages {figures['pages']}  CER {100 * figures['cer']:.2f} %  "
+            f"{name:>8}  pages {figures['pages']}  CER {100 * figures['cer']:.2f} %  "
             f"WER {100 * figures['wer']:.2f} %  F1 {100 * figures['bow_f1']:.2f} %  "
             f"lines/page {figures['lines_per_page']:.1f}  "
             + "  ".join(f"{stage} {figures[f'{stage}_s']:.3f}" for stage in STAGES)
-            + f"  total {figures['total_s']:.3f} s/page"
+            + f"  total {figures['total_s']:.3f} s/page",
+            flush=True,
         )
     return 0
 
