@@ -41,7 +41,7 @@ def test_cuda_requested_without_cuda_fails_loudly() -> None:
 
 
 def test_openvino_cannot_serve_cuda() -> None:
-    with pytest.raises(ConfigurationError, match="OCR_ENGINE=openvino.*OCR_DEVICE=cuda"):
+    with pytest.raises(ConfigurationError, match=r"OCR_ENGINE=openvino.*OCR_DEVICE=cuda"):
         Engines(EngineConfig(device="cuda", engine="openvino"))
 
 

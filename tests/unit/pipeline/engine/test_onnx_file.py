@@ -28,10 +28,10 @@ def test_the_shipped_recognizer_carries_its_characters() -> None:
 def test_a_file_that_is_not_onnx_is_a_model_error(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "broken.onnx"
     path.write_bytes(content)
-    with pytest.raises(ModelError, match="broken.onnx"):
+    with pytest.raises(ModelError, match=r"broken\.onnx"):
         metadata(path)
 
 
 def test_a_missing_file_is_a_model_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="missing.onnx"):
+    with pytest.raises(ModelError, match=r"missing\.onnx"):
         metadata(tmp_path / "missing.onnx")

@@ -37,7 +37,7 @@ def test_line_widths_vary_without_a_new_model() -> None:
 
 def test_a_model_openvino_cannot_convert_is_a_model_error() -> None:
     table = models.resolve(models.TABLE_STRUCTURE)
-    with pytest.raises(ModelError, match="OpenVINO cannot compile slanet-plus.onnx"):
+    with pytest.raises(ModelError, match=r"OpenVINO cannot compile slanet-plus\.onnx"):
         OpenVinoModel(table.name, table.path, EngineConfig(device="cpu", engine="openvino"))
 
 
