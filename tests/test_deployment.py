@@ -7,6 +7,7 @@ by key, other values replace, and ``!reset`` removes the key.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,14 @@ def test_dockerfiles_install_through_make(name: str, extra: str) -> None:
 def test_the_lock_keeps_the_gui_opencv_out() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert "\"opencv-python; sys_platform == 'never'\"" in pyproject
+
+
+def test_both_images_get_openvino_from_the_lock() -> None:
+    """OpenVINO is a main dependency, so `make install` of either extra installs it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert any(d.startswith("openvino") for d in pyproject["project"]["dependencies"])
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    assert "openvino" in {package["name"] for package in lock["package"]}
 
 
 def test_the_build_context_leaves_out_local_state() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,22 +34,47 @@ def collect_inputs(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
+def page_count(path: Path, limits: Limits) -> int | ErrorResult:
+    """The file's page count, from its headers (no page is decoded), or the error that
+    ``process_file`` would give it before any page."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _unreadable(path, exc)
+    try:
+        document = open_document(data, limits)
+    except OCRError as exc:
+        return ErrorResult(error=exc.message, code=exc.code)
+    document.close()
+    return document.page_count
+
+
 def process_file(
     pipeline: Pipeline,
     path: Path,
     limits: Limits,
     on_page: Callable[[int, int], None] | None = None,
+    *,
+    select: Sequence[int] | None = None,
 ) -> FileOutcome:
-    """OCR one file; a bad file becomes an ErrorResult rather than an exception."""
+    """OCR one file, or the pages of it that ``select`` names (0-based, as for
+    ``open_document``: the others are not decoded); a bad file becomes an ErrorResult
+    rather than an exception."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FileOutcome(path, ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable"))
+        return FileOutcome(path, _unreadable(path, exc))
     try:
-        document = open_document(data, limits, text_layer=pipeline.config.text_layer != "never")
+        document = open_document(
+            data, limits, text_layer=pipeline.config.text_layer != "never", select=select
+        )
         return FileOutcome(path, pipeline.run(document.pages, document.page_count, on_page))
     except OCRError as exc:
         return FileOutcome(path, ErrorResult(error=exc.message, code=exc.code))
+
+
+def _unreadable(path: Path, exc: OSError) -> ErrorResult:
+    return ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable")
 
 
 def as_text(result: DocumentResult) -> str:

@@ -79,13 +79,24 @@ def process(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File, or directory for several inputs.")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that OCR pages in parallel, each with its own models "
+            "(default: one per usable core); 1: in this process.",
+        ),
+    ] = None,
 ) -> None:
     """OCR documents without a server and print (or write) the same result as the API."""
     from tqdm import tqdm
 
-    from ocr_inference.batch import collect_inputs, process_file, render
+    from ocr_inference.batch import collect_inputs, page_count, render
     from ocr_inference.errors import OCRError
-    from ocr_inference.pipeline import Pipeline
+    from ocr_inference.parallel import process_files
+    from ocr_inference.pipeline.engine import usable_cores
 
     settings = get_settings()
     files = list(collect_inputs(inputs))
@@ -95,29 +106,37 @@ def process(
     to_dir = output is not None and (len(files) > 1 or output.is_dir() or inputs[0].is_dir())
     if len(files) > 1 and output is None:
         raise _fail("several inputs need --output DIR")
-    try:
-        pipeline = Pipeline(settings.pipeline, settings.engine_config())
-    except OCRError as exc:
-        raise _fail(exc.message) from exc
+    counts = [page_count(path, settings.limits()) for path in files]
+    total = sum(count for count in counts if isinstance(count, int))
     failures = 0
-    suffix = {"json": ".json", "text": ".txt", "markdown": ".md"}[fmt.value]
-    with tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar:
-        for path in files:
-            bar.set_postfix_str(path.name)
-            outcome = process_file(pipeline, path, settings.limits())
-            if not outcome.ok:
-                failures += 1
-                tqdm.write(f"failed: {path}: {outcome.result.model_dump_json()}", file=sys.stderr)
-            text = render(outcome, fmt.value)
-            if output is None:
-                sys.stdout.write(text)
-            else:
-                target = output / f"{path.stem}{suffix}" if to_dir else output
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            bar.update()
+    with tqdm(total=total, unit="page", file=sys.stderr, disable=None) as bar:
+
+        def advance(path: Path, pages: int) -> None:
+            bar.set_postfix_str(path.name, refresh=False)
+            bar.update(pages)
+
+        try:
+            for outcome in process_files(files, counts, jobs or usable_cores(), advance):
+                if not outcome.ok:
+                    failures += 1
+                    result = outcome.result.model_dump_json()
+                    tqdm.write(f"failed: {outcome.path}: {result}", file=sys.stderr)
+                _write(render(outcome, fmt.value), outcome.path, fmt, output, to_dir)
+        except OCRError as exc:  # the pipeline cannot be built
+            raise _fail(exc.message) from exc
     if failures:
         raise typer.Exit(1)
+
+
+def _write(text: str, path: Path, fmt: OutputFormat, output: Path | None, to_dir: bool) -> None:
+    """Print ``path``'s result, or write it to ``output``, or to <stem>.<ext> in it."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    suffix = {"json": ".json", "text": ".txt", "markdown": ".md"}[fmt.value]
+    target = output / f"{path.stem}{suffix}" if to_dir else output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
 
 
 class ExportFormat(StrEnum):
@@ -194,21 +213,27 @@ def worker(
     pool: Annotated[str, typer.Option(help="Celery pool: prefork or solo.")] = "prefork",
 ) -> None:
     """Run a Celery worker that processes queued documents."""
-    from ocr_inference.errors import ModelError
+    from ocr_inference.errors import OCRError
+    from ocr_inference.pipeline.engine import Engines
     from ocr_inference.worker import app as celery_app
 
+    processes = 1 if pool == "solo" else concurrency
+    if processes is not None:  # the pool processes share the cores by this count too
+        os.environ["OCR_WORKER_CONCURRENCY"] = str(processes)
+        get_settings.cache_clear()
     settings = get_settings()
     try:  # a missing or corrupted model stops the worker here, not in every pool process
         for key, choice in settings.pipeline.stages():
             choice.resolve(key)
-    except ModelError as exc:
+        Engines(settings.engine_config())  # an engine that cannot serve the device
+    except OCRError as exc:
         raise _fail(exc.message) from None
     os.nice(settings.worker_nice)  # inherited by the pool processes
     celery_app.worker_main(
         [
             "worker",
             f"--loglevel={settings.log_level}",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--concurrency={settings.worker_processes}",
             f"--pool={pool}",
             "--without-gossip",
             "--without-mingle",

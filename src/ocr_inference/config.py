@@ -100,7 +100,9 @@ class Settings(BaseSettings):
         "processes may share it. Unset: compile at every start.",
     )
     cpu_mem_arena: bool = Field(
-        True, description="ONNX Runtime's CPU memory arena: faster, but memory stays at peak."
+        False,
+        description="ONNX Runtime's CPU memory arena for the models it runs: faster, but a "
+        "process's memory stays at its peak.",
     )
     worker_nice: int = Field(
         10,

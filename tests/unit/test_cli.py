@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from PIL import Image
 from typer.testing import CliRunner
 
-from factories import PAGE_LINES, encode, multipage, text_image
+from factories import PAGE_LINES, document_page, encode, multipage, text_image
 from ocr_inference.cli import app
 from ocr_inference.config import get_settings
 from ocr_inference.pipeline import PipelineConfig
@@ -117,3 +120,93 @@ def test_the_worker_refuses_to_start_without_its_models(
     result = CliRunner().invoke(app, ["worker"])
     assert result.exit_code == 2
     assert "SubModules.TextRecognition.model_dir: model file not found" in result.output
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of generated documents: a 3-page PDF (two report pages with layout and
+    tables around a page of text lines), a 2-page TIFF, a PNG and a corrupt PDF."""
+    inputs = tmp_path_factory.mktemp("batch")
+
+    def pages(*numbers: int) -> list[Image.Image]:
+        return [text_image(PAGE_LINES[n % 3], size=(1000, 300)) for n in numbers]
+
+    report = [document_page(0), *pages(0), document_page(1)]
+    (inputs / "doc.pdf").write_bytes(multipage(report, "PDF", resolution=300))
+    (inputs / "scan.tiff").write_bytes(multipage(pages(1, 2), "TIFF"))
+    (inputs / "page.png").write_bytes(encode(pages(3)[0], "PNG"))
+    (inputs / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def batch_results(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """The output directory of ``process`` over ``batch`` with ``--jobs`` 1 and 2 (each exits
+    with 1: one file is corrupt)."""
+    outputs = {}
+    for jobs in (1, 2):
+        out = tmp_path_factory.mktemp(f"jobs{jobs}")
+        result = CliRunner().invoke(app, ["process", str(batch), "-o", str(out), "-j", str(jobs)])
+        assert result.exit_code == 1, result.output
+        outputs[jobs] = out
+    return outputs
+
+
+def _read(result: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on how many processes ran: text, boxes and structure."""
+    return {
+        "detections": [
+            (d["text"], d["box"], d["page_number"], d["block"], d["words"])
+            for d in result["detections"]
+        ],
+        **{key: result[key] for key in ("pages", "layout", "tables", "markdown")},
+    }
+
+
+def test_parallel_jobs_give_the_results_of_one_process(batch_results: dict[int, Path]) -> None:
+    names = sorted(p.name for p in batch_results[1].iterdir())
+    assert names == ["bad.json", "doc.json", "page.json", "scan.json"]
+    assert sorted(p.name for p in batch_results[2].iterdir()) == names
+    for name in ("doc.json", "page.json", "scan.json"):
+        one, two = (json.loads((batch_results[j] / name).read_text()) for j in (1, 2))
+        assert _read(two) == _read(one), name
+        assert two["meta"]["stage_seconds"].keys() == one["meta"]["stage_seconds"].keys()
+    doc = json.loads((batch_results[2] / "doc.json").read_text())
+    assert [p["page_number"] for p in doc["pages"]] == [1, 2, 3]
+    assert {t["page_number"] for t in doc["tables"]} == {1, 3}  # so blocks were renumbered
+    assert [d["text"] for d in doc["detections"] if d["page_number"] == 2] == PAGE_LINES[0]
+
+
+def test_a_corrupt_file_fails_alone_in_parallel(batch_results: dict[int, Path]) -> None:
+    bad = [json.loads((batch_results[j] / "bad.json").read_text()) for j in (1, 2)]
+    assert bad[0] == bad[1]
+    assert bad[1]["code"] == "corrupt_document"
+    for name in ("doc.json", "page.json", "scan.json"):
+        assert "code" not in json.loads((batch_results[2] / name).read_text())
+
+
+def test_parallel_jobs_print_a_single_input(batch: Path) -> None:
+    result = CliRunner().invoke(app, ["process", str(batch / "scan.tiff"), "-j", "2", "-f", "text"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "\n".join(PAGE_LINES[1]) + "\n\n" + "\n".join(PAGE_LINES[2]) + "\n"
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_jobs_must_be_positive(batch: Path, jobs: str) -> None:
+    result = CliRunner().invoke(app, ["process", str(batch / "page.png"), f"--jobs={jobs}"])
+    assert result.exit_code == 2
+    message = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
+    assert "Invalid value for '--jobs' / '-j': Input should be greater than or equal to 1" in (
+        message
+    )
+
+
+def test_workers_without_their_models_stop_the_command(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, batch: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OCR_PIPELINE__SUBMODULES__TEXTRECOGNITION__MODEL_DIR", str(tmp_path))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["process", str(batch), "-o", str(out), "-j", "2"])
+    assert result.exit_code == 2
+    assert "SubModules.TextRecognition.model_dir: model file not found" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["bad.json"]  # known before any page

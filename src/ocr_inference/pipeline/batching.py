@@ -21,6 +21,24 @@ def batches_by_aspect(crops: Sequence[Image], batch_size: int) -> Iterator[list[
         yield order[start : start + batch_size]
 
 
+def batches_by_width(
+    widths: Sequence[int], batch_size: int, max_width_sum: int
+) -> Iterator[list[int]]:
+    """Indices of lines in batches of similar input width, narrowest first: at most
+    ``batch_size`` lines, and lines x the widest at most ``max_width_sum`` pixels (one line
+    at least), so a batch of wide lines stays small in memory and narrow lines are not
+    padded to a wide one's width."""
+    order = sorted(range(len(widths)), key=lambda i: widths[i])
+    batch: list[int] = []
+    for index in order:  # widths only grow along the order: the newest line is the widest
+        if batch and (len(batch) == batch_size or (len(batch) + 1) * widths[index] > max_width_sum):
+            yield batch
+            batch = []
+        batch.append(index)
+    if batch:
+        yield batch
+
+
 def normalize_line(crop: Image, height: int, width: int) -> npt.NDArray[np.float32]:
     """Resize ``crop`` to ``height`` keeping its ratio (at most ``width``), scale to
     [-1, 1] and pad on the right to ``width``. Returns CHW float32."""

@@ -153,7 +153,11 @@ class TextDetectionConfig(ModelChoice):
 
     stage: ClassVar[str] = "text_detection"
     model_name: str = models.TEXT_DETECTION.name
-    limit_side_len: PositiveInt = Field(2000, description="Longest side fed to the model.")
+    limit_side_len: PositiveInt = Field(
+        1280,
+        description="Longest side fed to the model (lines are still read from the full "
+        "image); the detector's memory grows with its input's pixels.",
+    )
     min_side_len: PositiveInt = Field(
         736, description="Small images are enlarged until their shorter side reaches this."
     )

@@ -193,4 +193,5 @@ class LayoutDetector:
             y0, y1 = max(0.0, y0), min(float(height), y1)
             if x1 - x0 >= 2 and y1 - y0 >= 2:
                 blocks.append(LayoutBlock(self.labels[cls], (x0, y0, x1, y1), score))
+        self._model.release()
         return LayoutResult(blocks, time.perf_counter() - start)

@@ -49,4 +49,5 @@ class PageOrientation:
         best = int(np.argmax(probs))
         confidence = float(probs[best])
         rotation = self._angles[best] if confidence >= self._min_confidence else 0
+        self._model.release()
         return PageOrientationResult(rotation, confidence, time.perf_counter() - start)

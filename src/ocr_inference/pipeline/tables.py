@@ -160,4 +160,5 @@ class TableRecognizer:
         tensor, ratio = to_tensor(image, self._side)
         locs, probs = self._model(tensor)
         tokens, cells = decode(probs[0], locs[0], self._vocab, self._side / ratio)
+        self._model.release()
         return TableStructure(tokens, cells, time.perf_counter() - start)

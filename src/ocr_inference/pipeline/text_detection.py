@@ -134,4 +134,5 @@ class TextDetector:
                 continue
             kept.append(quad.astype(np.float32))
             kept_scores.append(score)
+        self._model.release()
         return TextDetectionResult(kept, kept_scores, time.perf_counter() - start)

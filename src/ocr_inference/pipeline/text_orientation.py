@@ -40,4 +40,5 @@ class TextlineOrientation:
                 label = int(np.argmax(row))
                 scores[index] = float(row[label])
                 rotated[index] = label == 1 and scores[index] > self._thresh
+        self._model.release()
         return OrientationResult(rotated, scores, time.perf_counter() - start)

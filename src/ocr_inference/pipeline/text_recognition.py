@@ -11,13 +11,17 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.errors import ModelError
-from ocr_inference.pipeline.batching import batches_by_aspect, normalize_line
+from ocr_inference.pipeline.batching import batches_by_width, normalize_line
 from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 from ocr_inference.pipeline.words import WordSpan, ctc_words
 
 _HEIGHT = 48
-_MIN_WIDTH = 320
+# Input widths are rounded up to this many pixels, so a batch's lines share a few shapes
+# (OpenVINO prepares each new shape once) with little padding; a line's cost grows with
+# its padded width, not with the batch it is in.
+_WIDTH_STEP = 32
+_BATCH_WIDTH_SUM = 4096  # lines x input width per batch: bounds a batch's memory
 
 
 @dataclass
@@ -97,9 +101,9 @@ class TextRecognizer:
         texts = [""] * len(crops)
         confidences = [0.0] * len(crops)
         words: list[list[WordSpan]] = [[] for _ in crops]
-        for batch in batches_by_aspect(crops, self._batch_size):
-            ratio = max(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in batch)
-            width = max(_MIN_WIDTH, int(np.ceil(_HEIGHT * ratio)))
+        widths = [input_width(crop) for crop in crops]
+        for batch in batches_by_width(widths, self._batch_size, _BATCH_WIDTH_SUM):
+            width = max(widths[i] for i in batch)
             tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
             probs = self._model(tensor)[0]
             for index, (chars, steps, kept) in zip(
@@ -108,7 +112,15 @@ class TextRecognizer:
                 texts[index] = "".join(chars).strip()
                 confidences[index] = float(kept.mean()) if len(kept) else 0.0
                 words[index] = ctc_words(chars, steps, kept, _step(crops[index], width, probs))
+        self._model.release()
         return RecognitionResult(texts, confidences, time.perf_counter() - start, words)
+
+
+def input_width(crop: Image) -> int:
+    """The recognizer's input width for ``crop`` at its height, rounded up to the step."""
+    h, w = crop.shape[:2]
+    width = max(1, int(np.ceil(_HEIGHT * w / max(h, 1))))
+    return -(-width // _WIDTH_STEP) * _WIDTH_STEP
 
 
 def _step(crop: Image, width: int, probs: npt.NDArray[np.float32]) -> float:

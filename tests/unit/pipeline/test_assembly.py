@@ -56,6 +56,17 @@ def test_merged_parts_point_at_their_own_blocks() -> None:
     assert merged.markdown.count("<!-- page") == 3
 
 
+def test_stage_seconds_are_summed_over_the_parts() -> None:
+    first = part(1, 1)
+    first.meta = META.model_copy(update={"stage_seconds": {"text_detection": 0.5}})
+    second = part(2, 1)
+    second.meta = META.model_copy(
+        update={"stage_seconds": {"text_detection": 0.25, "text_recognition": 1.0}}
+    )
+    merged = merge_results([first, second], seconds=2.0)
+    assert merged.meta.stage_seconds == {"text_detection": 0.75, "text_recognition": 1.0}
+
+
 def test_nothing_to_merge_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one part"):
         merge_results([], seconds=1.0)

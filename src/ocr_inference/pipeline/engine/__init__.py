@@ -22,6 +22,7 @@ from ocr_inference.pipeline.engine.base import (
     Loader,
     Model,
     Precision,
+    return_freed_memory,
     usable_cores,
 )
 from ocr_inference.pipeline.engine.onnxruntime import (
@@ -71,6 +72,7 @@ class Engines:
                 "or OCR_ENGINE_PRECISION=f32"
             )
         self.config = config
+        return_freed_memory()
         self.device: Literal["cpu", "cuda"] = (
             "cpu" if config.engine == "openvino" else resolve_device(config)
         )

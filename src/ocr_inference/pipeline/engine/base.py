@@ -3,6 +3,8 @@ tensor and returns its outputs in the graph's order."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +18,27 @@ EngineName = Literal["auto", "onnxruntime", "openvino"]
 Precision = Literal["f32", "bf16"]
 Device = Literal["auto", "cpu", "cuda"]
 Tensor = npt.NDArray[np.float32]
+
+
+def return_freed_memory() -> None:
+    """Make glibc hand large freed blocks back to the system at once.
+
+    The engines allocate and free working buffers of tens to hundreds of MB per page.
+    glibc raises its mmap threshold after such frees and then keeps freed blocks in the
+    heap, so a worker's memory stayed near its largest page's even after the engines let
+    go. A fixed threshold of 1 MiB (which also stops the adjustment) keeps blocks that
+    large in their own mappings, returned on free. Elsewhere than glibc, nothing happens.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+
+
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+_MMAP_THRESHOLD = 1 << 20
 
 
 def usable_cores() -> int:
@@ -47,7 +70,7 @@ class EngineConfig:
     precision: Precision = "f32"
     threads: int = 0
     processes: int = 1
-    cpu_mem_arena: bool = True
+    cpu_mem_arena: bool = False
     cache_dir: Path | None = None
 
     @property
@@ -82,6 +105,10 @@ class Model(Protocol):
     def load_seconds(self) -> float: ...
 
     def __call__(self, tensor: Tensor) -> list[Tensor]: ...
+
+    def release(self) -> None:
+        """Give back the working memory sized for the inputs seen so far; a stage calls it
+        when it is done with a page, so that stages' peaks do not add up."""
 
 
 class Loader(Protocol):

@@ -49,7 +49,7 @@ def _darkness(tensor: Tensor) -> Tensor:
 
 def _detection(tensor: Tensor) -> list[Tensor]:
     ink = (_darkness(tensor) > _INK).astype(np.uint8)
-    maps = [cv2.dilate(page, np.ones((3, 15), np.uint8)) for page in ink]
+    maps = [cv2.dilate(page, np.ones((3, 41), np.uint8)) for page in ink]
     return [np.stack(maps)[:, np.newaxis].astype(np.float32)]
 
 
@@ -99,10 +99,14 @@ class FakeModel:
             self.metadata["character"] = "\n".join(_REC_CHARSET)
         self.load_seconds = 0.0
         self.calls = 0
+        self.releases = 0
 
     def __call__(self, tensor: Tensor) -> list[Tensor]:
         self.calls += 1
         return self._run(tensor)
+
+    def release(self) -> None:
+        self.releases += 1
 
 
 class FakeEngine:

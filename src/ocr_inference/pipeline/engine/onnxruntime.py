@@ -92,3 +92,6 @@ class OnnxRuntimeModel:
     def __call__(self, tensor: Tensor) -> list[Tensor]:
         outputs: list[Tensor] = self.session.run(None, {self._input: tensor})
         return outputs
+
+    def release(self) -> None:
+        """Nothing to do: the memory arena setting (``cpu_mem_arena``) decides."""
