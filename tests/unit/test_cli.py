@@ -122,6 +122,26 @@ def test_the_worker_refuses_to_start_without_its_models(
     assert "SubModules.TextRecognition.model_dir: model file not found" in result.output
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"OCR_ENGINE": "openvino", "OCR_DEVICE": "cuda"}, "OCR_ENGINE=openvino runs on the CPU"),
+        (
+            {"OCR_ENGINE": "onnxruntime", "OCR_ENGINE_PRECISION": "bf16"},
+            "OCR_ENGINE_PRECISION=bf16 needs OpenVINO",
+        ),
+    ],
+)
+def test_the_worker_refuses_an_engine_that_cannot_serve_its_settings(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], message: str
+) -> None:
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["worker"])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory of generated documents: a 3-page PDF (two report pages with layout and

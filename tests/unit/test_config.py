@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("OCR_DPI", "20"), ("OCR_DEVICE", "tpu"), ("OCR_MAX_PAGES", "0"), ("OCR_DPI", "high")],
+    [
+        ("OCR_DPI", "20"),
+        ("OCR_DEVICE", "tpu"),
+        ("OCR_MAX_PAGES", "0"),
+        ("OCR_DPI", "high"),
+        ("OCR_ENGINE", "tensorrt"),
+        ("OCR_ENGINE_PRECISION", "fp8"),
+    ],
 )
 def test_bad_values_fail_at_start_up_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
@@ -39,6 +47,31 @@ def test_bad_values_fail_at_start_up_naming_the_setting(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("OCR_").lower()):
         Settings()
+
+
+def test_engine_settings_reach_the_engine_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OCR_ENGINE", "openvino")
+    monkeypatch.setenv("OCR_ENGINE_PRECISION", "bf16")
+    monkeypatch.setenv("OCR_ENGINE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("OCR_INTRA_OP_THREADS", "3")  # the earlier name still counts
+    engine = Settings().engine_config(processes=2)
+    assert (engine.engine, engine.precision, engine.cache_dir) == ("openvino", "bf16", tmp_path)
+    assert (engine.threads, engine.processes, engine.intra_op_threads) == (3, 2, 3)
+
+
+def test_engine_defaults_share_the_usable_cores_among_worker_processes() -> None:
+    settings = Settings()
+    cores = len(os.sched_getaffinity(0))
+    assert (settings.engine, settings.engine_precision, settings.engine_threads) == (
+        "auto",
+        "f32",
+        0,
+    )
+    assert settings.worker_processes == cores
+    assert settings.engine_config(settings.worker_processes).intra_op_threads == 1
+    assert Settings(worker_concurrency=1).engine_config(1).intra_op_threads == cores
 
 
 def test_time_limits_nest_inside_the_visibility_timeout() -> None:
