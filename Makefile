@@ -50,11 +50,17 @@ reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz 
 	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -m "slow or fuzz"
 	$(RUN) python bench/reliability.py --write-docs docs/reliability.md
 
-bench: install-dev  ## accuracy, speed, tables, Tesseract comparison, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
-	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
-	$(RUN) python bench/compare.py --profile default --profile text-accurate \
-		--profile text-mixed --profile text-fast --with-rapidocr \
+bench: install-dev  ## engines per model, memory, accuracy and speed against Tesseract and RapidOCR, tables, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
+	$(RUN) python bench/engines.py --threads 2 --write-docs docs/benchmarks.md
+	$(RUN) python bench/memory.py --write-docs docs/benchmarks.md
+	$(RUN) python bench/compare.py --profile default --profile text-fast \
+		--engine openvino --engine onnxruntime --precision f32 --precision bf16 \
+		--with-rapidocr --json out/compare.json \
 		--write-docs docs/benchmarks.md --chart docs/benchmark-speed-vs-cer.png
+	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
+	$(RUN) python bench/compare.py --profile text-accurate --profile text-mixed \
+		--engine openvino --engine onnxruntime --with-rapidocr --reuse out/compare.json \
+		--json out/compare-profiles.json --write-docs docs/benchmarks-profiles.md
 	$(RUN) python bench/text_layer.py --ocr-limit 3 --write-docs docs/benchmarks.md
 	$(RUN) python bench/split.py --pages 20 --write-docs docs/benchmarks.md
 	$(RUN) python bench/load.py --pages 200 --clients 50 --write-docs docs/benchmarks.md

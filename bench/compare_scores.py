@@ -115,9 +115,19 @@ def add_ratios(results: list[dict[str, Any]]) -> dict[str, str]:
     return {name: base["tool"] for name, base in best.items()}
 
 
+# The engine issue's targets: CER at most this share of the best of Tesseract and RapidOCR
+# per set (1.0 elsewhere), pages/min at least Tesseract's best, peak RSS at most 800 MiB.
+CER_TARGETS = {"funsd": 0.9, "docbank": 0.9}
+PEAK_RSS_TARGET_MIB = 800
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "missed"
+
+
 def headline(results: list[dict[str, Any]], tool: str) -> list[str]:
-    """Per set, ``tool``'s CER against the best of Tesseract and RapidOCR, and its pages/min
-    against Tesseract's best."""
+    """Per set, ``tool``'s CER against the best of Tesseract and RapidOCR, its pages/min
+    against Tesseract's best and its peak RSS, each with its target met or missed."""
     lines: list[str] = []
     for name in dict.fromkeys(result["set"] for result in results):
         mine = next((r for r in results if r["set"] == name and r["tool"] == tool), None)
@@ -134,11 +144,17 @@ def headline(results: list[dict[str, Any]], tool: str) -> list[str]:
         if others:
             rival = min(others, key=lambda r: r["mean_cer"])
             factor = ratio(mine["mean_cer"], rival["mean_cer"])
+            bound = CER_TARGETS.get(name, 1.0)
             text += f" vs {percent(rival['mean_cer'])} % ({rival['tool']}, lowest of the others)"
-            text += "" if factor is None else f" = {factor:.2f}×"
+            if factor is not None:
+                text += f" = {factor:.2f}× (target ≤ {bound:.1f}×: {_verdict(factor <= bound)})"
         text += f"; {number(mine['pages_per_minute'], 1)} pages/min"
         speed = (mine.get("ratios") or {}).get("pages_per_minute")
         if speed is not None:
-            text += f" = {speed:.2f}× {mine['reference']}'s"
+            text += f" = {speed:.2f}× {mine['reference']}'s (target ≥ 1×: {_verdict(speed >= 1)})"
+        peak = mine.get("peak_rss_mib")
+        if peak is not None:
+            met = _verdict(peak <= PEAK_RSS_TARGET_MIB)
+            text += f"; peak RSS {number(peak, 0)} MiB (target ≤ {PEAK_RSS_TARGET_MIB}: {met})"
         lines.append(text)
     return lines

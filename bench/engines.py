@@ -55,7 +55,7 @@ def best_ms(call: Callable[[], object], repeat: int) -> float:
 def measure(spec: models.ModelSpec, threads: int, repeat: int) -> list[str]:
     found = models.resolve(spec)
     tensor = np.random.default_rng(0).uniform(-1, 1, INPUTS[spec.name]).astype(np.float32)
-    f32 = EngineConfig(device="cpu", threads=threads)
+    f32 = EngineConfig(device="cpu", precision="f32", threads=threads)
     reference = OnnxRuntimeModel(found.name, found.path, f32, "cpu")
     expected = reference(tensor)
     row = [
@@ -73,7 +73,6 @@ def measure(spec: models.ModelSpec, threads: int, repeat: int) -> list[str]:
                 f"cannot compile ({exc.message.rsplit(':', 1)[-1].strip()})",
                 "",
                 "",
-                "",
                 spec.cpu_engine,
             ]
         got = model(tensor)
@@ -83,6 +82,34 @@ def measure(spec: models.ModelSpec, threads: int, repeat: int) -> list[str]:
         if precision == "f32":
             row += [f"{model.load_seconds:.2f}"]
     return [*row, spec.cpu_engine]
+
+
+WIDTHS = (128, 320, 640, 1280, 2560)
+
+
+def width_rows(threads: int, repeat: int) -> list[str]:
+    """The small recognizer's milliseconds per line by input width: the first call of a
+    width (its shape is new) and the best of the repeats, per engine and batch size."""
+    found = models.resolve(models.TEXT_RECOGNITION)
+    f32 = EngineConfig(device="cpu", precision="f32", threads=threads)
+    bf16 = EngineConfig(device="cpu", engine="openvino", precision="bf16", threads=threads)
+    runtime = OnnxRuntimeModel(found.name, found.path, f32, "cpu")
+    f32_openvino = EngineConfig(device="cpu", engine="openvino", precision="f32", threads=threads)
+    openvino = OpenVinoModel(found.name, found.path, f32_openvino)
+    fast = OpenVinoModel(found.name, found.path, bf16)
+    rows = []
+    for width in WIDTHS:
+        cells = [str(width)]
+        for model, batch in ((runtime, 6), (openvino, 1), (openvino, 6), (fast, 6)):
+            tensor = np.zeros((batch, 3, 48, width), dtype=np.float32)
+            start = time.perf_counter()
+            model(tensor)
+            first = 1000 * (time.perf_counter() - start) / batch
+            cells.append(
+                f"{best_ms(lambda m=model, t=tensor: m(t), repeat) / batch:.1f} ({first:.1f})"
+            )
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
 
 
 def main() -> int:
@@ -106,6 +133,15 @@ def main() -> int:
         + ["| " + " | ".join(row) + " |" for row in rows]
     )
     print(table)
+    widths = "\n".join(
+        [
+            "| width | ONNX Runtime, 6 lines | OpenVINO f32, 1 line | OpenVINO f32, 6 lines "
+            "| OpenVINO bf16, 6 lines |",
+            "|---|---|---|---|---|",
+            *width_rows(args.threads, args.repeat),
+        ]
+    )
+    print(widths)
     if args.write_docs:
         section = (
             f"{START}\n## Engines per model\n\nCommand: `python bench/engines.py --threads "
@@ -113,7 +149,10 @@ def main() -> int:
             f"{time.strftime('%Y-%m-%d')}.\n\nMachine: {machine_line(machine_record(None, ()))}\n\n"
             "Best of the repeats, after one warm-up call per shape; the difference is the "
             "largest absolute difference from ONNX Runtime's outputs on the same random input.\n\n"
-            f"{table}\n{END}"
+            f"{table}\n\nThe small recognizer (PP-OCRv6_rec_small), milliseconds per line by "
+            "input width (48 pixels high): best of the repeats, and in brackets the first "
+            "call at that width.\n\n"
+            f"{widths}\n{END}"
         )
         write_section(Path(args.write_docs), START, END, section)
     return 0

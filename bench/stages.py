@@ -91,7 +91,7 @@ def main() -> int:
     parser.add_argument("--skip", type=int, default=0, help="leave out the first N images")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--engine", default="auto", choices=["auto", "onnxruntime", "openvino"])
-    parser.add_argument("--precision", default="f32", choices=["f32", "bf16"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "f32", "bf16"])
     parser.add_argument("--threads", type=int, default=0, help="0: the usable cores")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()

@@ -66,12 +66,20 @@ def test_engine_defaults_share_the_usable_cores_among_worker_processes() -> None
     cores = len(os.sched_getaffinity(0))
     assert (settings.engine, settings.engine_precision, settings.engine_threads) == (
         "auto",
-        "f32",
+        "auto",
         0,
     )
     assert settings.worker_processes == cores
     assert settings.engine_config(settings.worker_processes).intra_op_threads == 1
     assert Settings(worker_concurrency=1).engine_config(1).intra_op_threads == cores
+
+
+def test_a_bad_engine_setting_stops_start_up_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OCR_ENGINE", "tensorrt")
+    with pytest.raises(ConfigurationError, match="OCR_ENGINE: Input should be 'auto'"):
+        load_settings()
 
 
 def test_time_limits_nest_inside_the_visibility_timeout() -> None:

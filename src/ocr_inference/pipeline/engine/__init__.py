@@ -65,7 +65,7 @@ class Engines:
                 "OCR_ENGINE=openvino runs on the CPU only, but OCR_DEVICE=cuda: set "
                 "OCR_ENGINE=auto or onnxruntime for CUDA, or OCR_DEVICE=cpu"
             )
-        if config.engine == "onnxruntime" and config.precision != "f32":
+        if config.engine == "onnxruntime" and config.precision == "bf16":
             raise ConfigurationError(
                 f"OCR_ENGINE_PRECISION={config.precision} needs OpenVINO, but OCR_ENGINE="
                 "onnxruntime, which runs f32 on this service: set OCR_ENGINE=auto or openvino, "

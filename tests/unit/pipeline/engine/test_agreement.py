@@ -14,7 +14,7 @@ from ocr_inference.pipeline.engine.openvino import OpenVinoModel
 # Largest absolute difference allowed between the engines' outputs (probabilities, logits
 # and box regressions); measured differences are about 3e-5.
 TOLERANCE = 1e-3
-CONFIG = EngineConfig(device="cpu", threads=1)
+CONFIG = EngineConfig(device="cpu", precision="f32", threads=1)
 
 # (model, small input shape); sizes of detection inputs are multiples of 32
 INPUTS = [

@@ -48,6 +48,8 @@ def test_openvino_cannot_serve_cuda() -> None:
 def test_a_precision_onnxruntime_cannot_serve_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="OCR_ENGINE_PRECISION=bf16"):
         Engines(EngineConfig(device="cpu", engine="onnxruntime", precision="bf16"))
+    onnxruntime = Engines(EngineConfig(device="cpu", engine="onnxruntime", precision="auto"))
+    assert load(onnxruntime, models.TEXT_DETECTION) == "onnxruntime"  # auto: f32 there
 
 
 @pytest.mark.skipif(CUDA in available_providers(), reason="auto means CUDA on this machine")

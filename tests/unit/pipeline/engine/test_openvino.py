@@ -13,18 +13,16 @@ import pytest
 
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline import models
-from ocr_inference.pipeline.engine import EngineConfig
-from ocr_inference.pipeline.engine.openvino import OpenVinoModel
+from ocr_inference.pipeline.engine import EngineConfig, Precision
+from ocr_inference.pipeline.engine.openvino import OpenVinoModel, bf16_measured_here
 
 RECOGNIZER = models.resolve(models.TEXT_RECOGNITION)
 
 
-def recognizer(cache: Path | None = None, precision: str = "f32") -> OpenVinoModel:
-    config = EngineConfig(device="cpu", engine="openvino", threads=1, cache_dir=cache)
-    if precision != "f32":
-        config = EngineConfig(
-            device="cpu", engine="openvino", threads=1, cache_dir=cache, precision="bf16"
-        )
+def recognizer(cache: Path | None = None, precision: Precision = "f32") -> OpenVinoModel:
+    config = EngineConfig(
+        device="cpu", engine="openvino", precision=precision, threads=1, cache_dir=cache
+    )
     return OpenVinoModel(RECOGNIZER.name, RECOGNIZER.path, config)
 
 
@@ -57,6 +55,12 @@ def test_precisions_are_cached_apart(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.blob"))) == 2
 
 
+def test_auto_precision_is_bf16_only_on_the_measured_cpu_family() -> None:
+    model = recognizer(precision="auto")
+    assert model.precision == ("bf16" if bf16_measured_here() else "f32")
+    assert recognizer(precision="f32").precision == "f32"
+
+
 def test_a_damaged_blob_is_compiled_again_and_replaced(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -76,7 +80,9 @@ from ocr_inference.pipeline import models
 from ocr_inference.pipeline.engine import EngineConfig
 from ocr_inference.pipeline.engine.openvino import OpenVinoModel
 found = models.resolve(models.TEXT_RECOGNITION)
-config = EngineConfig(device="cpu", engine="openvino", threads=1, cache_dir=Path(sys.argv[1]))
+config = EngineConfig(
+    device="cpu", engine="openvino", precision="f32", threads=1, cache_dir=Path(sys.argv[1])
+)
 OpenVinoModel(found.name, found.path, config)
 """
 
