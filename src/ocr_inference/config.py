@@ -85,9 +85,10 @@ class Settings(BaseSettings):
         "ONNX Runtime on CUDA), onnxruntime or openvino (CPU only).",
     )
     engine_precision: Precision = Field(
-        "auto",
-        description="What OpenVINO computes in: auto (bf16 on CPUs with AMX-BF16, where its "
-        "accuracy was measured; f32 elsewhere), f32 or bf16. ONNX Runtime runs f32.",
+        "f32",
+        description="What OpenVINO computes in: f32, bf16, or auto (bf16 on CPUs with "
+        "AMX-BF16, the family its accuracy was measured on; f32 elsewhere). ONNX Runtime "
+        "runs f32.",
     )
     engine_threads: int = Field(
         0,

@@ -66,7 +66,7 @@ def test_engine_defaults_share_the_usable_cores_among_worker_processes() -> None
     cores = len(os.sched_getaffinity(0))
     assert (settings.engine, settings.engine_precision, settings.engine_threads) == (
         "auto",
-        "auto",
+        "f32",
         0,
     )
     assert settings.worker_processes == cores

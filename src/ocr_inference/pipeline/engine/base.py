@@ -5,19 +5,35 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from ocr_inference.errors import ConfigurationError
+
 EngineName = Literal["auto", "onnxruntime", "openvino"]
 Precision = Literal["auto", "f32", "bf16"]
 Device = Literal["auto", "cpu", "cuda"]
 Tensor = npt.NDArray[np.float32]
+
+
+def import_engine(name: str, missing: str) -> ModuleType:
+    """An engine's Python module, imported when first needed.
+
+    Raises:
+        ConfigurationError: it is not installed; ``missing`` says what to do.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigurationError(missing) from exc
 
 
 def return_freed_memory() -> None:
@@ -69,7 +85,7 @@ class EngineConfig:
 
     device: Device = "auto"
     engine: EngineName = "auto"
-    precision: Precision = "auto"
+    precision: Precision = "f32"
     threads: int = 0
     processes: int = 1
     cpu_mem_arena: bool = False

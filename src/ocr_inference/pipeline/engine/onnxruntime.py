@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from functools import cache
@@ -11,7 +10,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline.engine.base import EngineConfig, Tensor
+from ocr_inference.pipeline.engine.base import EngineConfig, Tensor, import_engine
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +19,10 @@ CPU = "CPUExecutionProvider"
 
 
 def _onnxruntime() -> ModuleType:
-    try:
-        return importlib.import_module("onnxruntime")
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ConfigurationError(
-            "onnxruntime is not installed: install the package with the 'cpu' or 'gpu' extra."
-        ) from exc
+    return import_engine(
+        "onnxruntime",
+        "onnxruntime is not installed: install the package with the 'cpu' or 'gpu' extra.",
+    )
 
 
 @cache

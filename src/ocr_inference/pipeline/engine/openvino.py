@@ -9,7 +9,6 @@ and renamed into place, so processes sharing the directory never read a partial 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
 import tempfile
@@ -19,13 +18,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ocr_inference.errors import ConfigurationError, ModelError
-from ocr_inference.pipeline.engine.base import EngineConfig, Tensor
+from ocr_inference.errors import ModelError
+from ocr_inference.pipeline.engine.base import EngineConfig, Tensor, import_engine
 from ocr_inference.pipeline.engine.onnx_file import metadata
 
 log = logging.getLogger(__name__)
 
-# CPU flags of the family on which bf16 kept CER within 0.1 point of f32 on every set
+# CPU flag of the family on which bf16 kept CER within 0.1 point of f32 on every set
 # (docs/benchmarks.md): there, OCR_ENGINE_PRECISION=auto means bf16.
 _BF16_MEASURED_ON = "amx_bf16"
 
@@ -49,12 +48,9 @@ def precision_for(config: EngineConfig) -> str:
 
 
 def _openvino() -> ModuleType:
-    try:
-        return importlib.import_module("openvino")
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ConfigurationError(
-            "OCR_ENGINE=openvino but the openvino package is not installed."
-        ) from exc
+    return import_engine(
+        "openvino", "The openvino package, which runs OCR_ENGINE=openvino, is not installed."
+    )
 
 
 @cache
