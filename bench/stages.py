@@ -31,7 +31,7 @@ from common import DEFAULT_EVAL_DIR, ground_truth_lines, read_truth, select_imag
 from ocr_inference.documents import Page
 from ocr_inference.evaluation import page_scores
 from ocr_inference.pipeline import EngineConfig, Pipeline, PipelineConfig
-from ocr_inference.pipeline.config import load, locate
+from ocr_inference.pipeline.pipeline_file import load, locate
 
 STAGES = (
     "page_orientation",

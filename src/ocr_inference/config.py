@@ -34,9 +34,10 @@ from pydantic_settings import (
 from ocr_inference.auth import read_keys_file, split_keys
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline.config import DEFAULT_FILE, ENV_PREFIX, PipelineConfig, locate
-from ocr_inference.pipeline.config import load as load_pipeline
+from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
+from ocr_inference.pipeline.pipeline_file import ENV_PREFIX, locate
+from ocr_inference.pipeline.pipeline_file import load as load_pipeline
 
 Device = Literal["auto", "cpu", "cuda"]
 

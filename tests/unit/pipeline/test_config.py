@@ -16,11 +16,8 @@ from ocr_inference.pipeline.config import (
     LayoutDetectionConfig,
     PipelineConfig,
     TextDetectionConfig,
-    load,
-    locate,
-    profiles,
-    read_file,
 )
+from ocr_inference.pipeline.pipeline_file import load, locate, profiles, read_file
 
 CDLA = ["text", "title", "figure", "figure_caption", "table", "table_caption"]
 

@@ -13,8 +13,8 @@ from PIL import Image
 from factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig, models
-from ocr_inference.pipeline.config import load, locate
 from ocr_inference.pipeline.engine import EngineConfig
+from ocr_inference.pipeline.pipeline_file import load, locate
 
 
 @pytest.fixture(scope="module")
