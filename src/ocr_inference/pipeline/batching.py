@@ -39,11 +39,16 @@ def batches_by_width(
         yield batch
 
 
+def scaled_width(crop: Image, height: int) -> int:
+    """``crop``'s width once resized to ``height`` pixels high, keeping its ratio."""
+    h, w = crop.shape[:2]
+    return max(1, math.ceil(height * int(w) / max(int(h), 1)))
+
+
 def normalize_line(crop: Image, height: int, width: int) -> npt.NDArray[np.float32]:
     """Resize ``crop`` to ``height`` keeping its ratio (at most ``width``), scale to
     [-1, 1] and pad on the right to ``width``. Returns CHW float32."""
-    h, w = crop.shape[:2]
-    resized_w = min(width, max(1, math.ceil(height * w / max(h, 1))))
+    resized_w = min(width, scaled_width(crop, height))
     resized = cv2.resize(crop, (resized_w, height), interpolation=cv2.INTER_LINEAR)
     tensor = np.zeros((3, height, width), dtype=np.float32)
     tensor[:, :, :resized_w] = (resized.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5

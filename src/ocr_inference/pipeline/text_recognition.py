@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.errors import ModelError
-from ocr_inference.pipeline.batching import batches_by_width, normalize_line
+from ocr_inference.pipeline.batching import batches_by_width, normalize_line, scaled_width
 from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
 from ocr_inference.pipeline.words import WordSpan, ctc_words
@@ -118,14 +118,11 @@ class TextRecognizer:
 
 def input_width(crop: Image) -> int:
     """The recognizer's input width for ``crop`` at its height, rounded up to the step."""
-    h, w = crop.shape[:2]
-    width = max(1, int(np.ceil(_HEIGHT * w / max(h, 1))))
-    return -(-width // _WIDTH_STEP) * _WIDTH_STEP
+    return -(-scaled_width(crop, _HEIGHT) // _WIDTH_STEP) * _WIDTH_STEP
 
 
 def _step(crop: Image, width: int, probs: npt.NDArray[np.float32]) -> float:
     """One time step's width as a fraction of ``crop``'s width: the T steps cover the whole
     ``width``-pixel input, of which the resized crop fills the left part (``normalize_line``)."""
-    h, w = crop.shape[:2]
-    resized_w = min(width, max(1, int(np.ceil(_HEIGHT * w / max(h, 1)))))
+    resized_w = min(width, scaled_width(crop, _HEIGHT))
     return float(width / probs.shape[1] / resized_w)
