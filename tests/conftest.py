@@ -10,8 +10,8 @@ import pytest
 import redis
 from hypothesis import HealthCheck, settings
 
-from ocr_inference.launcher import free_port
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.launcher import free_port
+from ocr_inference.local.redis_server import EmbeddedRedis
 from support import EVAL_DIR
 
 # `make test` runs a bounded number of examples; `make reliability` selects the fuzz profile

@@ -93,9 +93,9 @@ def process(
     """OCR documents without a server and print (or write) the same result as the API."""
     from tqdm import tqdm
 
-    from ocr_inference.batch import collect_inputs, page_count, render
     from ocr_inference.errors import OCRError
-    from ocr_inference.parallel import process_files
+    from ocr_inference.local.batch import collect_inputs, page_count, render
+    from ocr_inference.local.parallel import process_files
     from ocr_inference.pipeline.engine import usable_cores
 
     settings = get_settings()
@@ -167,7 +167,7 @@ def submit(
 ) -> None:
     """Send files to a running service, follow their progress and write <stem>.<ext> each."""
     from ocr_inference.client import Client
-    from ocr_inference.submit import submit_files
+    from ocr_inference.client.submit import submit_files
 
     chosen = [f.value for f in formats or [ExportFormat.json]]
     with Client(server, api_key=api_key) as client:
@@ -247,7 +247,7 @@ def up() -> None:
 
     Stops all of them on Ctrl-C.
     """
-    from ocr_inference.launcher import run_until_stopped
+    from ocr_inference.local.launcher import run_until_stopped
 
     if run_until_stopped(get_settings(), lambda line: typer.echo(line, err=True)):
         raise typer.Exit(1)

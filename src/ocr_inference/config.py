@@ -31,7 +31,6 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from ocr_inference.auth import read_keys_file, split_keys
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
@@ -251,6 +250,36 @@ class _PipelineFile(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         configured = self.current_state.get("pipeline_config")  # from init or environment
         return {"pipeline": load_pipeline(locate(configured), os.environ)}
+
+
+def split_keys(value: str) -> list[str]:
+    """Keys of a comma-separated list (``OCR_API_KEYS``), blanks dropped."""
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
+def parse_keys_file(text: str) -> list[str]:
+    """Keys of a keys file: one a line; blank lines and lines starting with ``#`` ignored."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def read_keys_file(path: Path) -> list[str]:
+    """The keys in ``path``.
+
+    Raises:
+        ConfigurationError: the file cannot be read as UTF-8 text; the message names it.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the API keys file {path} (OCR_API_KEYS_FILE): {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(
+            f"the API keys file {path} (OCR_API_KEYS_FILE) is not UTF-8 text"
+        ) from None
+    return parse_keys_file(text)
 
 
 def load_settings(**values: Any) -> Settings:

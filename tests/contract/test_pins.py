@@ -23,8 +23,8 @@ from factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.cli import app as cli_app
 from ocr_inference.config import Settings
-from ocr_inference.storage import TaskStore
-from ocr_inference.worker import celery_app
+from ocr_inference.tasks import queue as celery_app
+from ocr_inference.tasks.store import TaskStore
 
 PINS = Path(__file__).parent / "pins"
 

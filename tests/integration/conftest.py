@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from integration.service import MAX_ATTEMPTS, MAX_PAGES, MAX_UPLOAD_MB, WEBHOOK_SECRET, Service
-from ocr_inference.launcher import free_port, local_service
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.launcher import free_port, local_service
+from ocr_inference.local.redis_server import EmbeddedRedis
 from webhook_receiver import Receiver, receiving
 
 

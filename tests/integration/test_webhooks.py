@@ -13,7 +13,7 @@ import pytest
 
 from factories import PAGE_LINES, encode, multipage, text_image
 from integration.service import WEBHOOK_SECRET, Service
-from ocr_inference import webhooks
+from ocr_inference.tasks import webhooks
 from webhook_receiver import Delivery, Receiver
 
 pytestmark = pytest.mark.integration

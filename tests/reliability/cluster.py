@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 
 from integration.service import Service
-from ocr_inference.launcher import free_port, log_tails, start_process, wait_ready
-from ocr_inference.processes import stop_all
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.launcher import free_port, log_tails, start_process, wait_ready
+from ocr_inference.local.processes import stop_all
+from ocr_inference.local.redis_server import EmbeddedRedis
 from support import REPO
 
 TESTS_DIR = REPO / "tests"

@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
-from ocr_inference.api.request_metrics import RequestCountMiddleware
+from ocr_inference.api.request_counter import RequestCountMiddleware
 from ocr_inference.api.routes import exports, health, metrics, ocr, web
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings

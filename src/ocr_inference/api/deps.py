@@ -9,7 +9,7 @@ from fastapi.security import APIKeyHeader
 
 from ocr_inference.api.services import Services
 from ocr_inference.errors import Unauthorized
-from ocr_inference.storage import TaskStore
+from ocr_inference.tasks.store import TaskStore
 
 # auto_error=False: whether a key is needed depends on the settings, decided below
 api_key_header = APIKeyHeader(

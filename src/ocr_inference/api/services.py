@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from celery import Celery
 
-from ocr_inference.auth import ApiKeys
+from ocr_inference.api.auth import ApiKeys
 from ocr_inference.config import Settings
-from ocr_inference.storage import TaskStore, redis_client
-from ocr_inference.worker.celery_app import create_celery_app
+from ocr_inference.tasks.queue import create_celery_app
+from ocr_inference.tasks.store import TaskStore, redis_client
 
 
 @dataclass

@@ -19,11 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings
 from ocr_inference.errors import IdempotencyConflict, ServiceBusy, ServiceUnavailable
-from ocr_inference.idempotency import IdempotencyClaim
-from ocr_inference.page_selection import format_pages, parse_pages
-from ocr_inference.storage import TaskOptions
-from ocr_inference.webhooks import WebhookRefused, check_url
-from ocr_inference.worker.celery_app import PROCESS_TASK, QUEUE
+from ocr_inference.tasks.idempotency import IdempotencyClaim
+from ocr_inference.tasks.page_selection import format_pages, parse_pages
+from ocr_inference.tasks.queue import PROCESS_TASK, QUEUE
+from ocr_inference.tasks.store import TaskOptions
+from ocr_inference.tasks.webhooks import WebhookRefused, check_url
 
 log = logging.getLogger("ocr_inference.api")
 

@@ -9,9 +9,9 @@ from celery.result import AsyncResult
 from fastapi import HTTPException
 
 from ocr_inference.exports.pages import select_page
-from ocr_inference.failures import error_result
 from ocr_inference.schemas import DocumentResult, ErrorResult, Progress, TaskState, TaskStatus
-from ocr_inference.storage import PageProgress
+from ocr_inference.tasks.failures import error_result
+from ocr_inference.tasks.store import PageProgress
 
 _STATE_MAP: dict[str, TaskState] = {
     states.PENDING: "PENDING",

@@ -15,8 +15,7 @@ from celery.exceptions import TimeLimitExceeded
 from ocr_inference.config import get_settings
 from ocr_inference.errors import OCRError
 from ocr_inference.logs import configure_logging
-from ocr_inference.worker import tasks, webhook
-from ocr_inference.worker.celery_app import (
+from ocr_inference.tasks.queue import (
     FAILED_TASK,
     MERGE_TASK,
     PAGES_TASK,
@@ -25,6 +24,7 @@ from ocr_inference.worker.celery_app import (
     WEBHOOK_TASK,
     create_celery_app,
 )
+from ocr_inference.worker import delivery, tasks
 from ocr_inference.worker.runtime import current_runtime, get_runtime
 
 _settings = get_settings()
@@ -67,7 +67,7 @@ def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
 @app.task(
     bind=True,
     name=WEBHOOK_TASK,
-    autoretry_for=(httpx.HTTPError, webhook.ResultNotStored),
+    autoretry_for=(httpx.HTTPError, delivery.ResultNotStored),
     max_retries=4,
     retry_backoff=True,
     retry_backoff_max=60,
@@ -78,7 +78,7 @@ def send_webhook(
 ) -> None:
     """POST the end of document ``task_id`` to the client's ``callback_url``."""
     last_try = self.max_retries is not None and self.request.retries >= self.max_retries
-    webhook.send(task_id, url, status, code, last_try=last_try)
+    delivery.send(task_id, url, status, code, last_try=last_try)
 
 
 @signals.task_failure.connect

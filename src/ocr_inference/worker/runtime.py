@@ -12,7 +12,7 @@ import redis
 
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.pipeline import Pipeline
-from ocr_inference.storage import TaskStore, redis_client
+from ocr_inference.tasks.store import TaskStore, redis_client
 
 log = logging.getLogger("ocr_inference.worker")
 

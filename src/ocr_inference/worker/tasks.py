@@ -32,13 +32,13 @@ from ocr_inference.errors import (
     WorkerLost,
     error_from_code,
 )
-from ocr_inference.failures import error_result
-from ocr_inference.page_selection import parse_pages
 from ocr_inference.pipeline.assembly import merge_results
 from ocr_inference.schemas import DocumentResult
-from ocr_inference.storage import TaskOptions
-from ocr_inference.worker import webhook
-from ocr_inference.worker.celery_app import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK
+from ocr_inference.tasks.failures import error_result
+from ocr_inference.tasks.page_selection import parse_pages
+from ocr_inference.tasks.queue import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK
+from ocr_inference.tasks.store import TaskOptions
+from ocr_inference.worker import delivery
 from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
 log = logging.getLogger("ocr_inference.worker")
@@ -133,7 +133,7 @@ def _finish(
         runtime.store.finish(document_id, error_code=error_code, seconds=seconds)
     except redis.RedisError as exc:
         log.warning("document not marked finished: %s", exc)
-    webhook.notify(runtime, document_id, error_code)
+    delivery.notify(runtime, document_id, error_code)
 
 
 def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:

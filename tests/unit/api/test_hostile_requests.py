@@ -20,7 +20,7 @@ import hostile
 from factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
-from ocr_inference.storage import PREFIX
+from ocr_inference.tasks.store import PREFIX
 
 URL = "/api/v1/ocr/process"
 PNG = encode(text_image(["x"], size=(60, 30), font_size=16), "PNG")

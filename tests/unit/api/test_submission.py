@@ -17,9 +17,9 @@ from factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.api.submission import STALLED_AFTER_S
 from ocr_inference.config import Settings
-from ocr_inference.idempotency import IdempotencyClaim
-from ocr_inference.storage import TaskOptions, TaskStore
-from ocr_inference.worker.celery_app import QUEUE
+from ocr_inference.tasks.idempotency import IdempotencyClaim
+from ocr_inference.tasks.queue import QUEUE
+from ocr_inference.tasks.store import TaskOptions, TaskStore
 
 PAGE = encode(text_image(["one"]), "PNG")
 OTHER = encode(text_image(["two"]), "PNG")

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from ocr_inference.api.deps import ServicesDep, check_metrics_access
-from ocr_inference.metrics import CONTENT_TYPE, render, service_metrics
-from ocr_inference.worker.celery_app import PAGES_QUEUE, QUEUE
+from ocr_inference.api.prometheus import CONTENT_TYPE, render, service_metrics
+from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
 
 router = APIRouter(tags=["metrics"])
 

@@ -24,7 +24,7 @@ from ocr_inference.api.task_status import only_page, read_status
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
-from ocr_inference.worker.celery_app import QUEUE
+from ocr_inference.tasks.queue import QUEUE
 
 # every route here needs a valid X-API-Key once keys are configured
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ocr_inference.config import Settings
-from ocr_inference.worker.celery_app import create_celery_app
+from ocr_inference.tasks.queue import create_celery_app
 
 
 def test_task_events_are_on_so_flower_sees_every_task() -> None:

@@ -8,8 +8,8 @@ import logging
 import httpx
 from celery import current_app, states
 
-from ocr_inference.webhooks import WebhookRefused, deliver
-from ocr_inference.worker.celery_app import WEBHOOK_QUEUE, WEBHOOK_TASK
+from ocr_inference.tasks.queue import WEBHOOK_QUEUE, WEBHOOK_TASK
+from ocr_inference.tasks.webhooks import WebhookRefused, deliver
 from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
 log = logging.getLogger("ocr_inference.worker")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ocr_inference.api.request_metrics import RequestCountMiddleware
+from ocr_inference.api.request_counter import RequestCountMiddleware
 
 
 class RecordingStore:

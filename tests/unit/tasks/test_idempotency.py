@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import redis
 
-from ocr_inference.idempotency import IdempotencyClaim, IdempotencyKeys
+from ocr_inference.tasks.idempotency import IdempotencyClaim, IdempotencyKeys
 
 
 def keys(url: str) -> IdempotencyKeys:

@@ -4,7 +4,7 @@ import time
 
 import redis
 
-from ocr_inference.storage import PageProgress, TaskStore
+from ocr_inference.tasks.store import PageProgress, TaskStore
 
 
 def store(url: str, ttl: int = 100) -> TaskStore:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ocr_inference.processes import stop_all
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.processes import stop_all
+from ocr_inference.local.redis_server import EmbeddedRedis
 
 if TYPE_CHECKING:
     from ocr_inference.config import Settings

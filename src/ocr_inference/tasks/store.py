@@ -1,8 +1,8 @@
 """The task store: everything the service keeps in Redis about its tasks and workers.
 
-Celery keeps its own keys, ``ocr_inference.counters`` those of the counters /metrics
+Celery keeps its own keys, ``ocr_inference.tasks.counters`` those of the counters /metrics
 reads (``ocr:counters``, ``ocr:durations``, ``ocr:http_requests``) and
-``ocr_inference.idempotency`` the claims of ``Idempotency-Key`` headers (``ocr:idem:``).
+``ocr_inference.tasks.idempotency`` the claims of ``Idempotency-Key`` headers (``ocr:idem:``).
 
 Keys (all under ``ocr:``):
 
@@ -43,8 +43,8 @@ import redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
-from ocr_inference import counters
-from ocr_inference.idempotency import IdempotencyKeys
+from ocr_inference.tasks import counters
+from ocr_inference.tasks.idempotency import IdempotencyKeys
 
 PREFIX = "ocr"
 # kombu's Redis transport keeps one list per priority step (0, 3, 6, 9) of a queue.

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ocr_inference import client as client_module
 from ocr_inference.client import ApiError, Client, TaskFailed
+from ocr_inference.client import http as client_module
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

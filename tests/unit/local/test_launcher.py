@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ocr_inference.launcher import (
+from ocr_inference.local.launcher import (
     free_port,
     local_service,
     log_tails,
@@ -25,7 +25,7 @@ from ocr_inference.launcher import (
     supervise,
     wait_ready,
 )
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.redis_server import EmbeddedRedis
 
 SLEEPS = "import time; time.sleep(60)"
 

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from ocr_inference.webhooks import SIGNATURE_HEADER, WebhookRefused, check_url, deliver, sign
+from ocr_inference.tasks.webhooks import SIGNATURE_HEADER, WebhookRefused, check_url, deliver, sign
 
 
 def no_dns(host: str, port: int) -> list[str]:

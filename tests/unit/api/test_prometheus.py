@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import math
 
-from ocr_inference.counters import Histogram, Stats
-from ocr_inference.metrics import Metric, histogram, render, service_metrics
+from ocr_inference.api.prometheus import Metric, histogram, render, service_metrics
+from ocr_inference.tasks.counters import Histogram, Stats
 from support import parse_metrics
 
 

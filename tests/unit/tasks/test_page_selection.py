@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr_inference.page_selection import format_pages, parse_pages
+from ocr_inference.tasks.page_selection import format_pages, parse_pages
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from billiard.exceptions import WorkerLostError
 from celery.exceptions import ChordError, TimeLimitExceeded
 
 from ocr_inference.errors import CorruptDocument
-from ocr_inference.failures import error_result
+from ocr_inference.tasks.failures import error_result
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import math
 
 import redis
 
-from ocr_inference.counters import DURATION_BUCKETS
-from ocr_inference.storage import TaskStore
+from ocr_inference.tasks.counters import DURATION_BUCKETS
+from ocr_inference.tasks.store import TaskStore
 
 
 def store(url: str, ttl: int = 100) -> TaskStore:

@@ -1,7 +1,7 @@
 """The service's counters, the figures /metrics reads besides those of the task store.
 
 They live in Redis, so every API process reports the same and they outlive restarts. The
-task store (``ocr_inference.storage``) counts submissions, pages and ends in the same
+task store (``ocr_inference.tasks.store``) counts submissions, pages and ends in the same
 round trips as its own writes, and joins these counts to its own figures in ``Stats``.
 
 Keys (all under ``ocr:``):

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ocr_inference import client as client_module
 from ocr_inference.client import Client
-from ocr_inference.submit import Failure, submit_files
+from ocr_inference.client import http as client_module
+from ocr_inference.client.submit import Failure, submit_files
 
 
 @pytest.fixture(autouse=True)

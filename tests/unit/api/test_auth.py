@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr_inference import auth
+from ocr_inference import config
+from ocr_inference.api import auth
 from ocr_inference.errors import ConfigurationError
 
 KEYS = ["alpha-key", "beta-key", "gamma-key"]
@@ -45,8 +46,8 @@ def test_no_keys_means_open_and_duplicates_count_once() -> None:
 
 
 def test_comma_separated_keys_drop_blanks_and_spaces() -> None:
-    assert auth.split_keys(" a ,b,, c ,") == ["a", "b", "c"]
-    assert auth.split_keys("") == []
+    assert config.split_keys(" a ,b,, c ,") == ["a", "b", "c"]
+    assert config.split_keys("") == []
 
 
 def test_keys_file_ignores_blank_lines_and_comments(tmp_path: Path) -> None:
@@ -54,15 +55,15 @@ def test_keys_file_ignores_blank_lines_and_comments(tmp_path: Path) -> None:
     path.write_text(
         "# team A\nkey-one\n\n   key-two  \n  # indented comment\r\nkey#three\n", encoding="utf-8"
     )
-    assert auth.read_keys_file(path) == ["key-one", "key-two", "key#three"]
-    assert auth.parse_keys_file("") == []
+    assert config.read_keys_file(path) == ["key-one", "key-two", "key#three"]
+    assert config.parse_keys_file("") == []
 
 
 def test_an_unreadable_keys_file_is_a_configuration_error_naming_it(tmp_path: Path) -> None:
     for path in (tmp_path / "missing", tmp_path):
         with pytest.raises(ConfigurationError, match=str(path)):
-            auth.read_keys_file(path)
+            config.read_keys_file(path)
     binary = tmp_path / "binary"
     binary.write_bytes(b"\xff\xfe\x00key")
     with pytest.raises(ConfigurationError, match="binary"):
-        auth.read_keys_file(binary)
+        config.read_keys_file(binary)

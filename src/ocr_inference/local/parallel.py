@@ -25,9 +25,9 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from ocr_inference.batch import FileOutcome, process_file
 from ocr_inference.config import get_settings
 from ocr_inference.errors import OCRError, WorkerLost
+from ocr_inference.local.batch import FileOutcome, process_file
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.pipeline.assembly import merge_results
 from ocr_inference.schemas import DocumentResult, ErrorResult

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from ocr_inference.processes import stop_all
+from ocr_inference.local.processes import stop_all
 
 IGNORES_SIGTERM = (
     "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "

@@ -1,0 +1,7 @@
+"""The Python client of the service's HTTP API (``Client``) and, in ``submit``, the
+``ocr-inference submit`` command's work. Needs only httpx; it imports nothing else of the
+package."""
+
+from ocr_inference.client.http import ApiError, Client, TaskFailed
+
+__all__ = ["ApiError", "Client", "TaskFailed"]
