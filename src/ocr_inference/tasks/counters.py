@@ -4,17 +4,8 @@ They live in Redis, so every API process reports the same and they outlive resta
 task store (``ocr_inference.tasks.store``) counts submissions, pages and ends in the same
 round trips as its own writes, and joins these counts to its own figures in ``Stats``.
 
-Keys (all under ``ocr:``):
-
-- ``ocr:counters``        hash of counts since the data was created: ``submitted``,
-                          ``succeeded`` and ``failed:{code}`` (each task counted once, when
-                          it ends, by the ``ended`` field of its ``ocr:task:{id}``), and
-                          ``pages`` (every page a worker finished, re-runs included).
-- ``ocr:durations``       the task-duration histogram: one count per bucket of
-                          ``DURATION_BUCKETS`` (not cumulative), ``sum`` and ``count``;
-                          documents that succeeded, observed with their counter.
-- ``ocr:http_requests``   hash of API requests by ``"{method} {route} {status}"``, added
-                          to by every API process.
+Their keys (``ocr:counters``, ``ocr:durations``, ``ocr:http_requests``) are described in
+``ocr_inference.tasks.keys``.
 """
 
 from __future__ import annotations
@@ -25,9 +16,11 @@ from dataclasses import dataclass, field
 import redis
 from redis.client import Pipeline
 
-_COUNTERS = "ocr:counters"
-_DURATIONS = "ocr:durations"
-_REQUESTS = "ocr:http_requests"
+from ocr_inference.tasks.keys import key
+
+_COUNTERS = key("counters")
+_DURATIONS = key("durations")
+_REQUESTS = key("http_requests")
 # a task that ends twice (a split document's merge and its errback) is counted once;
 # ARGV[2], when not empty, is the duration bucket to count and ARGV[3] the seconds
 _COUNT_END = """

@@ -1,12 +1,7 @@
 """Idempotency-Key claims: which task a client's key stands for, so that a repeated
 submission gets the first one's task instead of a second task.
 
-Key (under ``ocr:``):
-
-- ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
-                          of a submission with an ``Idempotency-Key``; ``owner`` is ``-``
-                          while API keys are off. The task's record names it (its
-                          ``idempotency`` field), and it expires with that record.
+Each claim is an ``ocr:idem:`` key, described in ``ocr_inference.tasks.keys``.
 """
 
 from __future__ import annotations
@@ -16,6 +11,8 @@ import json
 from dataclasses import dataclass
 
 import redis
+
+from ocr_inference.tasks.keys import key as redis_key
 
 # the claim of a key, or what an earlier request stored under it
 _CLAIM = """
@@ -56,7 +53,7 @@ class IdempotencyKeys:
     @staticmethod
     def name(owner: str | None, key: str) -> str:
         """The Redis key of ``key`` sent with the API key ``owner`` (None: keys are off)."""
-        return f"ocr:idem:{owner or '-'}:{hashlib.sha256(key.encode()).hexdigest()}"
+        return redis_key("idem", f"{owner or '-'}:{hashlib.sha256(key.encode()).hexdigest()}")
 
     def find(self, name: str) -> IdempotencyClaim | None:
         """The claim stored under ``name``, if any."""

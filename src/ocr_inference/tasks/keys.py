@@ -1,0 +1,72 @@
+"""Every Redis key the service writes besides Celery's and kombu's, named in one place.
+
+Keys (all under ``PREFIX``, ``ocr:``):
+
+- ``ocr:task:{id}``      hash of the submission (file name, type, size, time, and ``owner``,
+                          the SHA-256 hex of the API key that created it, when keys are on);
+                          its presence is what makes an id known, so unknown or expired ids
+                          answer 404. It also holds the client's options ``pages``, ``dpi``
+                          and ``callback_url`` when given, ``idempotency``, the name of
+                          its ``ocr:idem:`` key, if any, ``sending`` until the task is
+                          on the queue (an API process that died in between leaves it), and
+                          ``ended`` once the task has been counted as ended.
+- ``ocr:webhook:{id}``   set when the task's webhook was queued, so that it is sent once.
+- ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
+- ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
+- ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
+- ``ocr:cancelled:{id}`` set by a DELETE before the task ended; workers stop at the next
+                          page, and the task reads as cancelled until it expires.
+- ``ocr:failed:{id}``    set when a page range of a split document fails, so that its
+                          other ranges are skipped.
+- ``ocr:running``         sorted set of documents being processed, scored by the time after
+                          which an entry no longer counts (a worker that died mid-document
+                          leaves one behind; each page done pushes it back).
+- ``ocr:held``            sorted set of the uploads whose tasks have not ended, as
+                          ``{size}:{id}``, scored by the time their blobs expire; their
+                          sizes add up to the bytes held (the ``held`` field of each
+                          ``ocr:task:{id}`` is its size until the task ends). An upload
+                          whose task never ends stops counting when its blob expires.
+- ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
+- ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
+                          of a submission with an ``Idempotency-Key``; ``owner`` is ``-``
+                          while API keys are off. The task's record names it (its
+                          ``idempotency`` field), and it expires with that record.
+- ``ocr:counters``        hash of counts since the data was created: ``submitted``,
+                          ``succeeded`` and ``failed:{code}`` (each task counted once, when
+                          it ends, by the ``ended`` field of its ``ocr:task:{id}``), and
+                          ``pages`` (every page a worker finished, re-runs included).
+- ``ocr:durations``       the task-duration histogram: one count per bucket of
+                          ``DURATION_BUCKETS`` (not cumulative), ``sum`` and ``count``;
+                          documents that succeeded, observed with their counter.
+- ``ocr:http_requests``   hash of API requests by ``"{method} {route} {status}"``, added
+                          to by every API process.
+
+The queues' own lists are kombu's; ``ocr_inference.tasks.broker`` reads their lengths.
+"""
+
+from __future__ import annotations
+
+import redis
+
+PREFIX = "ocr"
+
+
+def key(kind: str, name: str | None = None) -> str:
+    """The Redis key of ``kind`` (``task``, ``running``…), for ``name`` where it has one."""
+    return f"{PREFIX}:{kind}" if name is None else f"{PREFIX}:{kind}:{name}"
+
+
+def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
+    """A client whose calls fail fast when Redis is unreachable instead of hanging."""
+    return redis.Redis.from_url(
+        url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, health_check_interval=30
+    )
+
+
+class StoreBase:
+    """The connection and lifetimes that every part of the task store shares."""
+
+    def __init__(self, client: redis.Redis, *, result_ttl_s: int, blob_ttl_s: int) -> None:
+        self.client = client
+        self.result_ttl_s = result_ttl_s
+        self.blob_ttl_s = blob_ttl_s
