@@ -26,8 +26,8 @@ up: install  ## server (unless REDIS_URL is set), one worker and the API on :800
 	$(UV) run --frozen --no-dev --extra $(EXTRA) ocr-inference up
 
 lint: install-dev
-	$(RUN) ruff check src tests bench
-	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check src tests bench dev
+	$(RUN) ruff format --check src tests bench dev
 
 typecheck: install-dev
 	$(RUN) mypy

@@ -3,7 +3,7 @@
 For each data set, takes the first N images (sorted by name), runs ONE
 ``ocr-inference process <files...> --output <DIR>`` subprocess on all of them, times
 that whole subprocess (model loading included), and scores every page against its
-ground-truth JSON with ``ocr_inference.evaluation.page_scores``.
+ground-truth JSON with ``ocr_dev.evaluation.page_scores``.
 
 Usage::
 
@@ -41,7 +41,7 @@ from common import (
     read_truth,
     select_images,
 )
-from ocr_inference.evaluation import page_scores
+from ocr_dev.evaluation import page_scores
 
 TAIL_CHARS = 3000
 

@@ -15,7 +15,7 @@ after the other, in this one run on this one machine:
   loading included.
 * ``rapidocr`` (``--with-rapidocr``): RapidOCR's defaults in this process.
 
-Scores: CER, WER and bag-of-words F1 (``ocr_inference.evaluation.page_scores``);
+Scores: CER, WER and bag-of-words F1 (``ocr_dev.evaluation.page_scores``);
 pages/min; peak RSS of the largest process and the peak of the tool's processes' summed
 RSS (``bench/measure.py``). Every ``(n×)`` is against Tesseract's best: per set, the
 Tesseract run with more pages/min. ``--reuse`` takes the Tesseract and RapidOCR runs of

@@ -11,7 +11,7 @@ from typing import Any
 from common import ground_truth_lines, number, percent, read_truth
 from compare_tesseract import TESSERACT_TOOLS
 from compare_tools import RAPIDOCR, ToolRun
-from ocr_inference.evaluation import page_scores
+from ocr_dev.evaluation import page_scores
 
 KIB_PER_MIB = 1024
 # (key in a result, label, formatter) of every figure compared with Tesseract's best

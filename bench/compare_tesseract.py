@@ -24,7 +24,7 @@ from pathlib import Path
 from common import PageResult
 from compare_tools import TAIL_CHARS, ToolRun
 from measure import Measured, TreeRss, run_measured
-from ocr_inference.evaluation import BoxedLine
+from ocr_dev.evaluation import BoxedLine
 
 TESSERACT = "tesseract"
 TESSERACT_PARALLEL = "tesseract-parallel"

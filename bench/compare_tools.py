@@ -23,7 +23,7 @@ from typing import Any
 
 from common import PageResult, process_command, read_results
 from measure import TreeRss, run_measured
-from ocr_inference.evaluation import BoxedLine
+from ocr_dev.evaluation import BoxedLine
 
 DEFAULT_PROFILE = "default"
 ENGINES = ("onnxruntime", "openvino")

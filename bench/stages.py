@@ -28,8 +28,8 @@ import yaml
 from PIL import Image
 
 from common import DEFAULT_EVAL_DIR, ground_truth_lines, read_truth, select_images
+from ocr_dev.evaluation import page_scores
 from ocr_inference.documents import Page
-from ocr_inference.evaluation import page_scores
 from ocr_inference.pipeline import EngineConfig, Pipeline, PipelineConfig
 from ocr_inference.pipeline.pipeline_file import load, locate
 

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ocr_dev.table_metrics import teds
 from ocr_inference.config import Settings
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline
-from ocr_inference.table_metrics import teds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"

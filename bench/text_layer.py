@@ -17,7 +17,7 @@ file with ``--layout``. Pages are rendered at ``--dpi`` (the service's ``OCR_DPI
   scored on the table text only (the lines whose centre lies in a ground-truth table box,
   against the tables' cell text).
 
-Scores are bag-of-words F1 from ``ocr_inference.evaluation.page_scores``. Speed is pages
+Scores are bag-of-words F1 from ``ocr_dev.evaluation.page_scores``. Speed is pages
 per minute of wall time, from the PDF's bytes to the result (opening, rendering, reading),
 model loading and one warm-up page per path excluded. OCR is slow: ``--ocr-limit N`` runs
 it on the first N pages of each set only; the other paths are then also scored on those N
@@ -53,10 +53,10 @@ from common import (
     read_truth,
     write_section,
 )
+from ocr_dev.evaluation import BoxedLine, page_scores
 from ocr_inference.config import Settings
 from ocr_inference.documents import Limits, open_document
 from ocr_inference.documents.text_layer import page_to_pixels
-from ocr_inference.evaluation import BoxedLine, page_scores
 from ocr_inference.pipeline import Pipeline
 
 ICDAR_DPI = 144  # the ICDAR ground truth's pixels

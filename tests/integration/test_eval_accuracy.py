@@ -10,7 +10,7 @@ from statistics import mean
 import pytest
 
 from integration.service import Service
-from ocr_inference.evaluation import page_scores
+from ocr_dev.evaluation import page_scores
 
 pytestmark = pytest.mark.integration
 

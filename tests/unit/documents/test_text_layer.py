@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from factories import PdfPage, multipage, pdf_document, text_image
+from ocr_dev.evaluation import page_scores
 from ocr_inference.documents import Limits, Page, open_document
 from ocr_inference.documents.text_layer import Quad, TextLayer
-from ocr_inference.evaluation import page_scores
 
 DPI = 150
 SCALE = DPI / 72

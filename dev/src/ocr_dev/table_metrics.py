@@ -4,8 +4,7 @@
 node holds its spans and its text. Renaming two td nodes with the same spans costs the
 normalized Levenshtein distance of their texts. Any other difference costs 1. TEDS-struct
 ignores the text. ``thead`` and ``tbody`` are flattened away, because annotations differ
-on whether they mark header rows at all. Needs ``apted`` and ``rapidfuzz`` (dev
-dependencies).
+on whether they mark header rows at all. The tree edit distance comes from ``apted``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+
+from apted import APTED, Config
+from rapidfuzz.distance import Levenshtein
 
 
 @dataclass
@@ -79,22 +81,20 @@ def _walk(node: Node) -> list[Node]:
     return [node, *(n for child in node.children for n in _walk(child))]
 
 
+class _Costs(Config):  # type: ignore[misc]
+    def rename(self, a: Node, b: Node) -> float:
+        if (a.tag, a.colspan, a.rowspan) != (b.tag, b.colspan, b.rowspan):
+            return 1.0
+        if a.tag == "td" and (a.text or b.text):
+            return float(Levenshtein.normalized_distance(a.text, b.text))
+        return 0.0
+
+    def children(self, node: Node) -> list[Any]:
+        return node.children
+
+
 def teds(predicted: str, truth: str, structure_only: bool = False) -> float:
     """Similarity in [0, 1] of two HTML tables; 1 means identical."""
-    from apted import APTED, Config
-    from rapidfuzz.distance import Levenshtein
-
-    class _Costs(Config):  # type: ignore[misc]
-        def rename(self, a: Node, b: Node) -> float:
-            if (a.tag, a.colspan, a.rowspan) != (b.tag, b.colspan, b.rowspan):
-                return 1.0
-            if a.tag == "td" and (a.text or b.text):
-                return float(Levenshtein.normalized_distance(a.text, b.text))
-            return 0.0
-
-        def children(self, node: Node) -> list[Any]:
-            return node.children
-
     a = parse_table(predicted, with_text=not structure_only)
     b = parse_table(truth, with_text=not structure_only)
     size = max(a.size(), b.size())

@@ -2,10 +2,8 @@
 
 Pure functions only: text normalization, an order-robust reading order for boxed lines,
 character and word error rates, and an order-free bag-of-words F1. ``page_scores``
-combines them the way ``bench/accuracy.py`` scores a page.
-
-The edit distances come from ``rapidfuzz``, a development dependency; it is imported
-inside the functions that need it so that this module imports without it.
+combines them the way ``bench/accuracy.py`` scores a page. The edit distances come from
+``rapidfuzz``.
 """
 
 from __future__ import annotations
@@ -14,6 +12,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+
+from rapidfuzz.distance import Levenshtein
 
 Box = Sequence[Sequence[float]]
 """Four ``[x, y]`` points (any order; only their extent is used)."""
@@ -143,8 +143,6 @@ def wer(reference: str, hypothesis: str) -> float:
 
 def _edit_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
     """Levenshtein distance per reference item (characters of a string, or words)."""
-    from rapidfuzz.distance import Levenshtein
-
     if not reference:
         return 0.0 if not hypothesis else 1.0
     return Levenshtein.distance(reference, hypothesis) / len(reference)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr_inference.table_metrics import parse_table, teds
+from ocr_dev.table_metrics import parse_table, teds
 
 TRUTH = (
     '<html><body><table><thead><tr><td>Name</td><td colspan="2">Score</td></tr></thead>'

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ocr_inference.evaluation import (
+from ocr_dev.evaluation import (
     BoxedLine,
     bag_of_words_f1,
     cer,
