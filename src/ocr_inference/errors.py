@@ -16,18 +16,24 @@ OCRError                       code               HTTP
 │   ├── TaskTimeout            timeout            504
 │   ├── UploadMissing          upload_missing     410
 │   └── TaskCancelled          cancelled          409
+├── RequestError                                   (refused by the API before any task exists)
+│   ├── InvalidRequest         invalid_request    422  (a form field or query is out of range)
+│   ├── NotFound               not_found          404  (unknown, expired or another key's task;
+│   │                                                    a page not in the result)
+│   └── ResultNotReady         not_ready          409  (a download of a task without a result)
 ├── Unauthorized               unauthorized       401  (API keys are on; no valid X-API-Key)
 ├── IdempotencyConflict        idempotency_conflict 422 (an Idempotency-Key reused for another file)
-├── ServiceUnavailable         unavailable        503
+├── ServiceUnavailable         unavailable        503  (Redis or the queue unreachable; Retry-After)
 │   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
     └── ModelError             model_error        500
 ```
 
-Each class carries a stable machine ``code`` (part of the public contract, listed in the
-README) and the HTTP status the API uses when it refuses a request for that reason. The
-constructor takes only the message so that Celery can rebuild the exception from its
-JSON form on the API side.
+Each class carries a stable machine ``code`` (part of the public contract, listed in
+docs/api.md) and the HTTP status the API uses when it refuses a request for that reason;
+the API maps them to responses in one place (``ocr_inference.api.app``). The constructor
+takes only the message so that Celery can rebuild the exception from its JSON form on the
+API side.
 """
 
 from __future__ import annotations
@@ -95,10 +101,23 @@ class TaskError(OCRError):
 class WorkerLost(TaskError):
     code = "worker_lost"
 
+    @classmethod
+    def after(cls, deaths: int | None = None) -> WorkerLost:
+        """The error of a document whose worker processes died ``deaths`` times (however
+        many, when unknown)."""
+        times = f"{deaths} times" if deaths else "repeatedly"
+        return cls(f"Worker processes died {times} while processing this document.")
+
 
 class TaskTimeout(TaskError):
     code = "timeout"
     http_status = 504
+
+    @classmethod
+    def after(cls, limit_s: int | None = None) -> TaskTimeout:
+        """The error of a document that ran past the time limit (``limit_s``, if known)."""
+        limit = f" of {limit_s} s" if limit_s else ""
+        return cls(f"Processing exceeded the task time limit{limit}.")
 
 
 class UploadMissing(TaskError):
@@ -109,6 +128,7 @@ class UploadMissing(TaskError):
 class TaskCancelled(TaskError):
     code = "cancelled"
     http_status = 409
+    MESSAGE = "The task was cancelled."
 
 
 class Unauthorized(OCRError):
@@ -119,7 +139,33 @@ class Unauthorized(OCRError):
     www_authenticate = 'ApiKey header="X-API-Key"'
 
 
-class ResultNotReady(OCRError):
+class RequestError(OCRError):
+    """A request the API refuses before any task exists for it."""
+
+    http_status = 400
+
+
+class InvalidRequest(RequestError):
+    """A form field or query parameter with a value the service cannot use."""
+
+    code = "invalid_request"
+    http_status = 422
+
+    @classmethod
+    def field(cls, name: str, reason: str) -> InvalidRequest:
+        """The error of the form field ``name``, worded as FastAPI's own checks are."""
+        return cls(f"Invalid request: body.{name}: {reason}")
+
+
+class NotFound(RequestError):
+    """An unknown or expired task id (or, alike, another API key's), or a page that the
+    task's result does not have."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ResultNotReady(RequestError):
     """The task has not succeeded (yet), so it has nothing to derive a download from."""
 
     code = "not_ready"
@@ -133,10 +179,14 @@ class IdempotencyConflict(OCRError):
     http_status = 422
 
 
+# seconds a client is asked to wait (Retry-After) before trying a service that is down
+RETRY_AFTER_S = 5
+
+
 class ServiceUnavailable(OCRError):
     code = "unavailable"
     http_status = 503
-    retry_after_s = 5
+    retry_after_s = RETRY_AFTER_S
 
 
 class ServiceBusy(ServiceUnavailable):
@@ -154,23 +204,6 @@ class ConfigurationError(OCRError):
 
 class ModelError(ConfigurationError):
     code = "model_error"
-
-
-ERROR_CODES: dict[str, str] = {
-    "empty_file": "The upload has no bytes.",
-    "unsupported_type": "The bytes are not a PDF, PNG, JPEG, TIFF, BMP or WebP file.",
-    "too_large": "The upload exceeds OCR_MAX_UPLOAD_MB.",
-    "corrupt_document": "The file claims a supported type but cannot be parsed.",
-    "encrypted_document": "The PDF is password-protected.",
-    "too_many_pixels": "A page would exceed OCR_MAX_PIXELS when rendered.",
-    "too_many_pages": "The document has more than OCR_MAX_PAGES pages.",
-    "invalid_pages": "The pages option names a page the document does not have.",
-    "worker_lost": "Worker processes died on this task OCR_MAX_ATTEMPTS times.",
-    "timeout": "The task ran past OCR_TASK_TIME_LIMIT_S.",
-    "upload_missing": "The stored upload expired or was deleted before processing.",
-    "cancelled": "The task was cancelled (DELETE) before it finished.",
-    "internal_error": "An unexpected error; the worker log has the details.",
-}
 
 
 def error_classes() -> list[type[OCRError]]:

@@ -20,7 +20,7 @@ from ocr_inference.api.request_counter import RequestCountMiddleware
 from ocr_inference.api.routes import exports, health, metrics, ocr, web
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings
-from ocr_inference.errors import OCRError
+from ocr_inference.errors import RETRY_AFTER_S, OCRError, ServiceUnavailable
 
 log = logging.getLogger("ocr_inference.api")
 
@@ -111,5 +111,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def redis_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("redis unreachable: %s", exc)
         return _problem(
-            503, "Redis is unreachable; try again shortly.", "unavailable", {"Retry-After": "5"}
+            503,
+            "Redis is unreachable; try again shortly.",
+            ServiceUnavailable.code,
+            {"Retry-After": str(RETRY_AFTER_S)},
         )

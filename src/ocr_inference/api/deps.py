@@ -1,15 +1,14 @@
-"""Dependency aliases for the routes, and the access check of a task id."""
+"""Dependency aliases for the routes: the services, and the owner of the request's API key."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from ocr_inference.api.services import Services
 from ocr_inference.errors import Unauthorized
-from ocr_inference.tasks.store import TaskStore
 
 # auto_error=False: whether a key is needed depends on the settings, decided below
 api_key_header = APIKeyHeader(
@@ -43,17 +42,6 @@ def get_owner(services: ServicesDep, key: ApiKeyDep) -> str | None:
     if owner is None:
         raise Unauthorized("The X-API-Key header holds no valid API key.")
     return owner
-
-
-def known_task_store(services: Services, task_id: str, owner: str | None) -> TaskStore:
-    """The store, once ``task_id`` is known to it and visible to ``owner``.
-
-    Raises:
-        HTTPException: 404, the id is unknown or expired or, alike, another API key's.
-    """
-    if not services.store.visible(task_id, owner):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown or expired task id.")
-    return services.store
 
 
 def check_metrics_access(services: ServicesDep, key: ApiKeyDep) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ocr_inference.documents.images import iter_image_pages
 from ocr_inference.documents.page import Limits, Page
@@ -44,11 +44,13 @@ def open_document(
     data: bytes,
     limits: Limits | None = None,
     *,
+    dpi: float | None = None,
     text_layer: bool = False,
     select: Sequence[int] | None = None,
 ) -> Document:
     """Validate a document completely and return it ready to be decoded page by page.
 
+    PDF pages are rendered at ``dpi`` when given, else at ``limits.dpi``.
     With ``text_layer``, PDF pages also carry their text layer (``Page.text_layer``).
     With ``select`` (0-based page indexes), only those pages are decoded, in that order;
     the whole document is validated all the same and ``page_count`` counts every page. A
@@ -60,6 +62,8 @@ def open_document(
             ``InvalidPages`` when ``select`` names a page the document lacks.
     """
     limits = limits or Limits()
+    if dpi:
+        limits = replace(limits, dpi=round(dpi))
     kind = detect_type(data)
     if kind is DocumentType.PDF:
         count, pages = iter_pdf_pages(data, limits, text_layer=text_layer, select=select)

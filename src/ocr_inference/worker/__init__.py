@@ -1,8 +1,8 @@
 """The Celery worker: ``celery -A ocr_inference.worker worker``.
 
 The app (defined in ``main``) is built on first access to ``ocr_inference.worker.app``,
-so that importing the queue configuration (``ocr_inference.tasks.queue``), as the
-API does, has no side effects.
+so that importing the queue configuration (``ocr_inference.tasks.queue``), as the API
+does, has no side effects.
 """
 
 from __future__ import annotations

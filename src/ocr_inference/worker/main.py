@@ -1,4 +1,6 @@
-"""The worker's Celery app and task, built from the environment when first imported.
+"""The worker's Celery app, built from the environment when first imported (as
+``celery -A ocr_inference.worker`` does), with the tasks of ``worker.tasks`` and the
+signals that load models once per process and end documents Celery failed itself.
 
 Models are loaded later, once in each worker process (``worker_process_init``).
 """
@@ -7,78 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from billiard.exceptions import WorkerLostError
-from celery import Task, signals
+from celery import signals
 from celery.exceptions import TimeLimitExceeded
 
 from ocr_inference.config import get_settings
-from ocr_inference.errors import OCRError
 from ocr_inference.logs import configure_logging
-from ocr_inference.tasks.queue import (
-    FAILED_TASK,
-    MERGE_TASK,
-    PAGES_TASK,
-    PROCESS_TASK,
-    QUEUE,
-    WEBHOOK_TASK,
-    create_celery_app,
-)
-from ocr_inference.worker import delivery, tasks
+from ocr_inference.tasks.queue import MERGE_TASK, PAGES_TASK, PROCESS_TASK, create_celery_app
+from ocr_inference.worker import tasks
 from ocr_inference.worker.runtime import current_runtime, get_runtime
 
 _settings = get_settings()
 app = create_celery_app(_settings)
-
-
-# A task whose worker process died is delivered again at once, at most max_attempts times
-# in all; refused documents are expected outcomes, logged without a traceback.
-_RETRIES = _settings.max_attempts - 1
-_EXPECTED = (OCRError,)
-
-
-@app.task(
-    bind=True, name=PROCESS_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED
-)
-def process_document(self: Task[Any, Any]) -> dict[str, Any]:
-    """OCR the document stored under this task's id, or split it into page ranges."""
-    return tasks.process_document(self)
-
-
-@app.task(bind=True, name=PAGES_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED)
-def process_pages(self: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
-    """OCR pages ``first`` to ``stop - 1`` (0-based) of a split document."""
-    return tasks.process_pages(self, document_id, first, stop)
-
-
-@app.task(name=MERGE_TASK, max_retries=_RETRIES, default_retry_delay=0, throws=_EXPECTED)
-def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -> dict[str, Any]:
-    """Join the page ranges of a split document; its result is the document's."""
-    return tasks.merge_pages(parts, document_id, started)
-
-
-@app.task(name=FAILED_TASK)
-def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
-    """Errback of a split document's merge, which Celery calls if a page range failed."""
-    tasks.document_failed(str(request.id), exc)
-
-
-# 5 tries in all, about 1, 2, 4 and 8 s apart (each delay drawn at random below it)
-@app.task(
-    bind=True,
-    name=WEBHOOK_TASK,
-    autoretry_for=(httpx.HTTPError, delivery.ResultNotStored),
-    max_retries=4,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    ignore_result=True,
-)
-def send_webhook(
-    self: Task[Any, Any], task_id: str, url: str, status: str, code: str | None = None
-) -> None:
-    """POST the end of document ``task_id`` to the client's ``callback_url``."""
-    last_try = self.max_retries is not None and self.request.retries >= self.max_retries
-    delivery.send(task_id, url, status, code, last_try=last_try)
+# a task whose worker process died is delivered again at once, at most max_attempts times
+app.conf.task_annotations = {
+    name: {"max_retries": _settings.max_attempts - 1}
+    for name in (PROCESS_TASK, PAGES_TASK, MERGE_TASK)
+}
+process_document = tasks.process_document
+process_pages = tasks.process_pages
+merge_pages = tasks.merge_pages
+document_failed = tasks.document_failed
+send_webhook = tasks.send_webhook
 
 
 @signals.task_failure.connect
@@ -90,7 +42,7 @@ def _end_document_failed_by_celery(
     if not isinstance(exception, (TimeLimitExceeded, WorkerLostError)) or not task_id:
         return
     if getattr(sender, "name", None) == PROCESS_TASK:
-        tasks.document_failed(task_id, exception)
+        tasks.end_failed_document(task_id, exception)
 
 
 def _current_task_id() -> str | None:
@@ -128,7 +80,6 @@ def _stop(**_: Any) -> None:
 
 
 __all__ = [
-    "QUEUE",
     "app",
     "document_failed",
     "merge_pages",

@@ -1,5 +1,10 @@
 """Per-process worker state: the pipeline, loaded once when a pool process starts, and a
-heartbeat in Redis that tells the API how many workers are alive and ready."""
+heartbeat in Redis that tells the API how many workers are alive and ready.
+
+Two seams make the task bodies testable without models or faults in the product: the
+pipeline factory (tests pass one over the fake engine) and the document opener (the
+fault-injection worker wraps it). ``configure`` sets them for the runtime this process
+makes next."""
 
 from __future__ import annotations
 
@@ -7,23 +12,64 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 
 from ocr_inference.config import Settings, get_settings
+from ocr_inference.documents import Document, Limits
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.tasks.store import TaskStore, redis_client
+from ocr_inference.tasks.uploads import open_upload
 
 log = logging.getLogger("ocr_inference.worker")
 
 HEARTBEAT_INTERVAL_S = 5.0
 HEARTBEAT_TTL_S = 20
 
+PipelineFactory = Callable[[Settings], Pipeline]
+
+
+class DocumentOpener(Protocol):
+    """How a task opens its stored upload: ``ocr_inference.tasks.uploads.open_upload``."""
+
+    def __call__(
+        self,
+        store: TaskStore,
+        task_id: str,
+        limits: Limits,
+        *,
+        dpi: float | None = None,
+        text_layer: bool = False,
+        select: Sequence[int] | None = None,
+    ) -> Document: ...
+
+
+def load_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline the settings describe, its engines sharing the cores among the
+    worker's processes."""
+    return Pipeline(settings.pipeline, settings.engine_config(settings.worker_processes))
+
+
+@dataclass
+class Seams:
+    settings: Settings | None = None  # None: from the environment
+    pipeline_factory: PipelineFactory = load_pipeline
+    opener: DocumentOpener = open_upload
+
 
 class WorkerRuntime:
     """What one worker process holds for its lifetime."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        pipeline_factory: PipelineFactory = load_pipeline,
+        opener: DocumentOpener = open_upload,
+    ) -> None:
         self.settings = settings
         self.limits = settings.limits()
         self.store = TaskStore(
@@ -31,8 +77,10 @@ class WorkerRuntime:
             result_ttl_s=settings.result_ttl_s,
             blob_ttl_s=settings.blob_ttl_s,
         )
+        self.open = opener
         self.pid = os.getpid()
         self.name = f"{socket.gethostname()}:{self.pid}"
+        self._pipeline_factory = pipeline_factory
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -43,14 +91,13 @@ class WorkerRuntime:
         """The pipeline of this process, loaded on first use if process init did not."""
         with self._lock:
             if self._pipeline is None:
-                engine = self.settings.engine_config(self.settings.worker_processes)
-                self._pipeline = Pipeline(self.settings.pipeline, engine)
+                self._pipeline = self._pipeline_factory(self.settings)
                 log.info(
-                    "Celery: OCRService loaded.",
+                    "pipeline loaded",
                     extra={
                         "device": self._pipeline.device,
                         "worker": self.name,
-                        "threads": engine.intra_op_threads,
+                        "threads": self._pipeline.engine.intra_op_threads,
                         "models": [m.model_dump() for m in self._pipeline.models],
                     },
                 )
@@ -82,7 +129,26 @@ class WorkerRuntime:
             self._stop.wait(HEARTBEAT_INTERVAL_S)
 
 
+_seams = Seams()
 _runtime: WorkerRuntime | None = None
+
+
+def configure(
+    *,
+    settings: Settings | None = None,
+    pipeline_factory: PipelineFactory | None = None,
+    opener: DocumentOpener | None = None,
+) -> None:
+    """Set what the runtime this process makes next is built from; the current one, if
+    any, is dropped. Unset arguments keep their earlier value."""
+    global _runtime
+    if settings is not None:
+        _seams.settings = settings
+    if pipeline_factory is not None:
+        _seams.pipeline_factory = pipeline_factory
+    if opener is not None:
+        _seams.opener = opener
+    _runtime = None
 
 
 def get_runtime() -> WorkerRuntime:
@@ -91,7 +157,11 @@ def get_runtime() -> WorkerRuntime:
     makes its own: the inherited one bears the parent's name and holds no models."""
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
-        _runtime = WorkerRuntime(get_settings())
+        _runtime = WorkerRuntime(
+            _seams.settings or get_settings(),
+            pipeline_factory=_seams.pipeline_factory,
+            opener=_seams.opener,
+        )
     return _runtime
 
 

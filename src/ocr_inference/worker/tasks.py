@@ -1,11 +1,15 @@
-"""Bodies of the Celery tasks: fetch the upload, run the pipeline, hand back the result.
-No OCR logic here.
+"""The Celery tasks, each declared next to its thin body: fetch the upload, run the
+pipeline, hand back the result. No OCR logic here; the app is ``worker.main``'s.
 
 A document of at most ``OCR_PAGES_PER_TASK`` pages is processed by its own task. A longer
 one is split: its task replaces itself with a chord of page-range tasks, which any worker
 process on any machine may run, and a merge task that inherits the document's task id, so
 the result appears under the id the client holds. Each task is thus bounded by a few
 pages, which is what lets the time limit and the broker's visibility timeout be short.
+
+A task whose worker process died is delivered again at once; ``_check_attempts`` bounds
+how often (``OCR_MAX_ATTEMPTS``). Refused documents are expected outcomes (``throws``),
+logged without a traceback.
 """
 
 from __future__ import annotations
@@ -14,21 +18,20 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import redis
-from celery import Task, chord, group
+from celery import Task, chord, group, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
-from ocr_inference.documents import open_document
-from ocr_inference.documents.loader import Document
+from ocr_inference.documents import Document
 from ocr_inference.errors import (
     InvalidPages,
     OCRError,
     TaskCancelled,
     TaskTimeout,
-    UploadMissing,
     WorkerLost,
     error_from_code,
 )
@@ -36,50 +39,49 @@ from ocr_inference.pipeline.assembly import merge_results
 from ocr_inference.schemas import DocumentResult
 from ocr_inference.tasks.failures import error_result
 from ocr_inference.tasks.page_selection import parse_pages
-from ocr_inference.tasks.queue import FAILED_TASK, MERGE_TASK, PAGES_QUEUE, PAGES_TASK
+from ocr_inference.tasks.queue import (
+    FAILED_TASK,
+    MERGE_TASK,
+    PAGES_QUEUE,
+    PAGES_TASK,
+    PROCESS_TASK,
+    WEBHOOK_TASK,
+)
 from ocr_inference.tasks.store import TaskOptions
 from ocr_inference.worker import delivery
 from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
 log = logging.getLogger("ocr_inference.worker")
 
+_EXPECTED = (OCRError,)
 
-def process_document(task: Task[Any, Any]) -> dict[str, Any]:
-    """Body of the ``process_document`` task: the whole document, or its split."""
+
+@shared_task(bind=True, name=PROCESS_TASK, default_retry_delay=0, throws=_EXPECTED)
+def process_document(self: Task[Any, Any]) -> dict[str, Any]:
+    """OCR the document stored under this task's id, or split it into page ranges."""
     runtime = get_runtime()
-    task_id = str(task.request.id)
-    split = False
-    error_code: str | None = OCRError.code  # should anything but an OCRError stop it
-    seconds: float | None = None
-    try:
-        with _reported(runtime):
-            _check_cancelled(runtime, task_id)
-            _check_attempts(runtime, task_id)
-            document, pages = _open(runtime, task_id)
-            runtime.store.start_document(
-                task_id, pages, stale_after_s=runtime.settings.visibility_timeout_s
-            )
-            per_task = runtime.settings.pages_per_task
-            if pages > per_task:
-                document.close()
-                split = True
-                log.info("split", extra={"pages": pages, "per_task": per_task})
-                return task.replace(_split(task, pages, per_task))
-            result = _run(runtime, task_id, document)
-        error_code, seconds = None, result.meta.seconds
-    except OCRError as exc:
-        error_code = exc.code
-        raise
-    finally:
-        if not split:
-            _finish(runtime, task_id, error_code, seconds)
-    _log_done(result)
-    return result.model_dump(mode="json")
+    task_id = str(self.request.id)
+    with _ending(runtime, task_id) as end, _reported(runtime):
+        _check_cancelled(runtime, task_id)
+        _check_attempts(runtime, task_id)
+        document, pages = _open(runtime, task_id)
+        runtime.store.start_document(
+            task_id, pages, stale_after_s=runtime.settings.visibility_timeout_s
+        )
+        per_task = runtime.settings.pages_per_task
+        if pages > per_task:
+            document.close()
+            end.handed_over = True  # the merge task ends it
+            log.info("split", extra={"pages": pages, "per_task": per_task})
+            return self.replace(_split(self, pages, per_task))
+        end.result = _run(runtime, task_id, document)
+    return end.result.model_dump(mode="json")
 
 
-def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
-    """Body of a page-range task: pages ``first`` to ``stop - 1`` (0-based) of those the
-    client selected (all by default) of a document.
+@shared_task(bind=True, name=PAGES_TASK, default_retry_delay=0, throws=_EXPECTED)
+def process_pages(self: Task[Any, Any], document_id: str, first: int, stop: int) -> dict[str, Any]:
+    """OCR pages ``first`` to ``stop - 1`` (0-based) of those the client selected (all by
+    default) of a split document.
 
     A refusal is returned, not raised, so that the merge can report it with its code; once
     one range has failed, the ranges not yet started are skipped.
@@ -90,7 +92,7 @@ def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int)
     try:
         with _reported(runtime):
             _check_cancelled(runtime, document_id)
-            _check_attempts(runtime, str(task.request.id))
+            _check_attempts(runtime, str(self.request.id))
             document, _ = _open(runtime, document_id, first, stop)
             return _run(runtime, document_id, document).model_dump(mode="json")
     except OCRError as exc:
@@ -98,37 +100,91 @@ def process_pages(task: Task[Any, Any], document_id: str, first: int, stop: int)
         return {"error": exc.message, "code": exc.code}
 
 
+@shared_task(name=MERGE_TASK, default_retry_delay=0, throws=_EXPECTED)
 def merge_pages(parts: list[dict[str, Any]], document_id: str, started: float) -> dict[str, Any]:
-    """Body of the merge task: the page ranges' results, in page order, as one document."""
-    runtime = get_runtime()
-    error_code: str | None = OCRError.code  # should anything but an OCRError stop it
-    seconds: float | None = None
-    try:
+    """Join the page ranges of a split document, in page order; its result is the
+    document's."""
+    with _ending(get_runtime(), document_id) as end:
         for part in parts:
             if "code" in part:
                 raise error_from_code(part["code"], part["error"])
         if any("skipped" in part for part in parts):  # the failure was not recorded
             raise OCRError("A range of pages was not processed.")
-        result = merge_results(
+        end.result = merge_results(
             (DocumentResult.model_validate(part) for part in parts), time.time() - started
         )
-        error_code, seconds = None, result.meta.seconds
+    return end.result.model_dump(mode="json")
+
+
+@shared_task(name=FAILED_TASK)
+def document_failed(request: Any, exc: BaseException, traceback: Any) -> None:
+    """Errback of a split document's merge, which Celery calls if a page range failed."""
+    end_failed_document(str(request.id), exc)
+
+
+# 5 tries in all, about 1, 2, 4 and 8 s apart (each delay drawn at random below it)
+@shared_task(
+    bind=True,
+    name=WEBHOOK_TASK,
+    autoretry_for=(httpx.HTTPError, delivery.ResultNotStored),
+    max_retries=4,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    ignore_result=True,
+)
+def send_webhook(
+    self: Task[Any, Any], task_id: str, url: str, status: str, code: str | None = None
+) -> None:
+    """POST the end of document ``task_id`` to the client's ``callback_url``."""
+    last_try = self.max_retries is not None and self.request.retries >= self.max_retries
+    delivery.send(task_id, url, status, code, last_try=last_try)
+
+
+def end_failed_document(document_id: str, exc: BaseException) -> None:
+    """End a document that Celery failed outside the task bodies, which never got to end
+    it: a split document whose page range failed, or a task stopped at the hard time limit
+    or whose worker processes died too often (these two in the worker's main process). It
+    no longer counts as running, its upload expires with its result, it is counted as
+    failed with the code the API reports for ``exc``, and its webhook is sent. Ending a
+    document twice is harmless: it is counted and notified once."""
+    _finish(get_runtime(), document_id, error_result(exc).code, None)
+
+
+@dataclass
+class _End:
+    """How a document's task ended: its result, or the code of what stopped it."""
+
+    result: DocumentResult | None = None
+    handed_over: bool = False  # split: the merge task ends the document
+
+
+@contextmanager
+def _ending(runtime: WorkerRuntime, document_id: str) -> Iterator[_End]:
+    """End the document however the body stops: succeeded with its result's
+    ``meta.seconds``, or failed with the code of the ``OCRError`` raised (``internal_error``
+    for anything else); not when the body handed the document over to a merge task."""
+    end = _End()
+    code: str | None = OCRError.code
+    try:
+        yield end
+        code = None if end.result is not None else code
     except OCRError as exc:
-        error_code = exc.code
+        code = exc.code
         raise
     finally:
-        _finish(runtime, document_id, error_code, seconds)
-    _log_done(result)
-    return result.model_dump(mode="json")
+        if not end.handed_over:
+            seconds = end.result.meta.seconds if end.result is not None else None
+            _finish(runtime, document_id, code, seconds)
+    if end.result is not None:
+        _log_done(end.result)
 
 
 def _finish(
     runtime: WorkerRuntime, document_id: str, error_code: str | None, seconds: float | None
 ) -> None:
-    """The document no longer counts as running; a success's ``seconds`` (its result's
-    ``meta.seconds``) goes into the duration histogram. If Redis is unreachable, its entry
-    goes stale by itself and its upload expires; the result is what matters, and Celery
-    stores it once Redis is back."""
+    """The document no longer counts as running; a success's ``seconds`` goes into the
+    duration histogram. If Redis is unreachable, its entry goes stale by itself and its
+    upload expires; the result is what matters, and Celery stores it once Redis is back."""
     try:
         runtime.store.finish(document_id, error_code=error_code, seconds=seconds)
     except redis.RedisError as exc:
@@ -148,28 +204,16 @@ def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
     return chord(header, merge)
 
 
-def document_failed(document_id: str, exc: BaseException) -> None:
-    """A document that Celery failed outside the task bodies, which never got to finish
-    it: a split document whose page range failed, or a task stopped at the hard time
-    limit or whose worker processes died too often (these two in the worker's main
-    process). It no longer counts as running, its upload expires with its result, it is
-    counted as failed with the code the API reports for ``exc``, and its webhook is sent.
-    Ending a document twice is harmless: it is counted and notified once."""
-    _finish(get_runtime(), document_id, error_result(exc).code, None)
-
-
 def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:
     attempt = runtime.store.count_attempt(task_id)
     if attempt > runtime.settings.max_attempts:
         # Reached when a worker process died mid-task and the task was delivered again.
-        raise WorkerLost(
-            f"Worker processes died {attempt - 1} times while processing this document."
-        )
+        raise WorkerLost.after(attempt - 1)
 
 
 def _check_cancelled(runtime: WorkerRuntime, document_id: str) -> None:
     if runtime.store.cancelled(document_id):
-        raise TaskCancelled("The task was cancelled.")
+        raise TaskCancelled(TaskCancelled.MESSAGE)
 
 
 def _open(
@@ -177,19 +221,19 @@ def _open(
 ) -> tuple[Document, int]:
     """The document with the client's options (``pages``, ``dpi``), limited to the
     ``first`` to ``stop - 1`` of its selected pages, and how many pages it selects."""
-    data = runtime.store.load_blob(document_id)
-    if data is None:
-        raise UploadMissing("The uploaded file is no longer stored; submit it again.")
     options = runtime.store.options(document_id)
-    limits = runtime.limits if options.dpi is None else replace(runtime.limits, dpi=options.dpi)
-    text_layer = runtime.settings.pipeline.text_layer != "never"
     chosen = _chosen_pages(runtime, options)
-    select: Sequence[int] | None = None
-    if chosen is not None:
-        select = chosen[first:stop]
-    elif stop is not None:
+    select: Sequence[int] | None = chosen[first:stop] if chosen is not None else None
+    if chosen is None and stop is not None:
         select = range(first, stop)
-    document = open_document(data, limits, text_layer=text_layer, select=select)
+    document = runtime.open(
+        runtime.store,
+        document_id,
+        runtime.limits,
+        dpi=options.dpi,
+        text_layer=runtime.settings.pipeline.text_layer != "never",
+        select=select,
+    )
     return document, document.page_count if chosen is None else len(chosen)
 
 
@@ -214,7 +258,7 @@ def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> Docume
             log.warning("progress not recorded: %s", exc)
             return
         if cancelled:
-            raise TaskCancelled("The task was cancelled.")
+            raise TaskCancelled(TaskCancelled.MESSAGE)
 
     return runtime.pipeline.run(document.pages, document.page_count, page_done)
 
@@ -225,9 +269,7 @@ def _reported(runtime: WorkerRuntime) -> Iterator[None]:
     try:
         yield
     except SoftTimeLimitExceeded as exc:
-        raise TaskTimeout(
-            f"Processing took longer than {runtime.settings.task_time_limit_s} s."
-        ) from exc
+        raise TaskTimeout.after(runtime.settings.task_time_limit_s) from exc
     except OCRError as exc:
         log.info("document refused", extra={"code": exc.code, "reason": exc.message})
         raise

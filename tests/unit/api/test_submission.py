@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from ocr_inference.tasks.submission import STALLED_AFTER_S
 
-from factories import encode, text_image
+from ocr_dev.factories import encode, text_image
 from ocr_inference.api import create_app
-from ocr_inference.api.submission import STALLED_AFTER_S
 from ocr_inference.config import Settings
 from ocr_inference.tasks.idempotency import IdempotencyClaim
 from ocr_inference.tasks.queue import QUEUE

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
-from ocr_inference.api.results import page_images, succeeded_result
 from ocr_inference.exports import PdfPage, draw_overlay, iter_pdf, to_hocr, to_png, to_text
 from ocr_inference.schemas import DocumentResult, Problem
+from ocr_inference.tasks.status import result_page, succeeded_result
+from ocr_inference.tasks.uploads import page_images
 
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
 
@@ -45,7 +46,11 @@ def export(
     headers = {"Content-Disposition": f'attachment; filename="{task_id}.{ext}"'}
     if format_ == "pdf":
         # sent page by page as the images decode: a long document never sits whole in memory
-        pages = page_images(services, task_id, result.pages) if result.pages else iter(())
+        pages = (
+            page_images(services.store, task_id, services.settings.limits(), result.pages)
+            if result.pages
+            else iter(())
+        )
         pdf = iter_pdf(result, (PdfPage(page.number, page.image) for page in pages))
         return StreamingResponse(pdf, media_type=media_type, headers=headers)
     return Response(_render(result, format_), media_type=media_type, headers=headers)
@@ -76,9 +81,7 @@ def page_png(
     """Page ``page_number`` of a succeeded task's upload as PNG, rendered as the worker saw
     it; with ``overlay=true``, its text lines (red) and layout blocks (blue) drawn on it."""
     result = succeeded_result(services, task_id, owner)
-    info = [p for p in result.pages if p.page_number == page_number]
-    if not info:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Page {page_number} is not in the result.")
-    (page,) = page_images(services, task_id, info)
+    info = result_page(result, page_number)
+    (page,) = page_images(services.store, task_id, services.settings.limits(), info)
     image = draw_overlay(page.image, result, page_number) if overlay else page.image
     return Response(to_png(image), media_type="image/png")

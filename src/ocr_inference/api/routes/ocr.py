@@ -18,13 +18,13 @@ from fastapi import (
     status,
 )
 
-from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner, known_task_store
-from ocr_inference.api.submission import accept, resend_if_stalled, task_options
-from ocr_inference.api.task_status import only_page, read_status
+from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.tasks.queue import QUEUE
+from ocr_inference.tasks.status import only_page, read_status
+from ocr_inference.tasks.submission import accept, resend_if_stalled, task_options
 
 # every route here needs a valid X-API-Key once keys are configured
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
@@ -109,7 +109,7 @@ def results(
     """Status of a task and, once it has ended, its result or error. With ``page``, the
     result holds that page's detections, pages, layout, tables and markdown only (block
     indexes renumbered within the page); 404 for a page not in the result."""
-    store = known_task_store(services, task_id, owner)
+    store = services.known(task_id, owner)
     answer = read_status(
         services.celery,
         task_id,
@@ -131,7 +131,7 @@ def delete(task_id: str, services: ServicesDep, owner: OwnerDep) -> None:
     """Cancel a task that has not ended (it stops before its next page and then reads as
     FAILURE ``cancelled``), or delete a finished one's result (its id then answers 404).
     Either way its upload is deleted."""
-    store = known_task_store(services, task_id, owner)
+    store = services.known(task_id, owner)
     result: AsyncResult[Any] = AsyncResult(task_id, app=services.celery)
     if result.state in states.READY_STATES:
         result.forget()

@@ -14,28 +14,27 @@ import logging
 import uuid
 
 import redis
-from fastapi.exceptions import RequestValidationError
 
-from ocr_inference.api.services import Services
 from ocr_inference.config import Settings
-from ocr_inference.errors import IdempotencyConflict, ServiceBusy, ServiceUnavailable
+from ocr_inference.errors import (
+    IdempotencyConflict,
+    InvalidRequest,
+    ServiceBusy,
+    ServiceUnavailable,
+)
 from ocr_inference.tasks.idempotency import IdempotencyClaim
 from ocr_inference.tasks.page_selection import format_pages, parse_pages
 from ocr_inference.tasks.queue import PROCESS_TASK, QUEUE
+from ocr_inference.tasks.service import TaskService
 from ocr_inference.tasks.store import TaskOptions
 from ocr_inference.tasks.webhooks import WebhookRefused, check_url
 
-log = logging.getLogger("ocr_inference.api")
+log = logging.getLogger("ocr_inference.tasks")
 
 # A task is queued milliseconds after its record is stored; one still unqueued after this
 # long was stored by an API process that died before queueing it.
 STALLED_AFTER_S = 30.0
 _MIB = 1 << 20
-
-
-def _invalid(field: str, reason: str) -> RequestValidationError:
-    """A 422 ``invalid_request`` naming the form field, as FastAPI's own checks do."""
-    return RequestValidationError([{"loc": ("body", field), "msg": reason, "type": "value_error"}])
 
 
 def task_options(
@@ -44,7 +43,7 @@ def task_options(
     """The options of a submission; an empty field counts as absent.
 
     Raises:
-        RequestValidationError: ``pages`` is malformed or past ``OCR_MAX_PAGES``, or
+        InvalidRequest: ``pages`` is malformed or past ``OCR_MAX_PAGES``, or
             ``callback_url`` is not an http(s) URL the service may call.
     """
     normalized = None
@@ -52,17 +51,17 @@ def task_options(
         try:
             normalized = format_pages(parse_pages(pages, max_page=settings.max_pages))
         except ValueError as exc:
-            raise _invalid("pages", str(exc)) from exc
+            raise InvalidRequest.field("pages", str(exc)) from exc
     if callback_url:
         try:
             check_url(callback_url, allow_private=settings.webhook_allow_private)
         except WebhookRefused as exc:
-            raise _invalid("callback_url", str(exc)) from exc
+            raise InvalidRequest.field("callback_url", str(exc)) from exc
     return TaskOptions(pages=normalized, dpi=dpi, callback_url=callback_url or None)
 
 
 def accept(
-    services: Services,
+    services: TaskService,
     data: bytes,
     *,
     filename: str,
@@ -113,7 +112,7 @@ def accept(
     return task_id
 
 
-def resend_if_stalled(services: Services, task_id: str) -> None:
+def resend_if_stalled(services: TaskService, task_id: str) -> None:
     """Queue a task whose API process died between storing and queueing it, once, if it
     was stored over ``STALLED_AFTER_S`` ago.
 
@@ -129,7 +128,7 @@ def resend_if_stalled(services: Services, task_id: str) -> None:
         raise
 
 
-def _send(services: Services, task_id: str) -> None:
+def _send(services: TaskService, task_id: str) -> None:
     """Put the task's message on the queue, and record that it is there.
 
     Raises:
@@ -148,7 +147,7 @@ def _send(services: Services, task_id: str) -> None:
         log.warning("task queued but not recorded as queued: %s", exc, extra={"task": task_id})
 
 
-def _repeat(services: Services, claim: IdempotencyClaim, digest: str) -> str:
+def _repeat(services: TaskService, claim: IdempotencyClaim, digest: str) -> str:
     if claim.sha256 != digest:
         raise IdempotencyConflict(
             "This Idempotency-Key was already used for a different file; use a new key."
@@ -157,7 +156,7 @@ def _repeat(services: Services, claim: IdempotencyClaim, digest: str) -> str:
     return claim.task_id
 
 
-def _admit(services: Services, size: int) -> None:
+def _admit(services: TaskService, size: int) -> None:
     """Refuse an upload while too many documents or bytes wait (503 with Retry-After)."""
     settings, store = services.settings, services.store
     if store.pending(QUEUE) >= settings.max_queued:

@@ -1,4 +1,4 @@
-"""Translate Celery's view of a task into the public TaskStatus contract."""
+"""Celery's view of a task as the public TaskStatus contract, and a succeeded task's result."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ from typing import Any
 
 from celery import Celery, states
 from celery.result import AsyncResult
-from fastapi import HTTPException
 
+from ocr_inference.errors import NotFound, ResultNotReady, TaskCancelled
 from ocr_inference.exports.pages import select_page
-from ocr_inference.schemas import DocumentResult, ErrorResult, Progress, TaskState, TaskStatus
+from ocr_inference.schemas import (
+    DocumentResult,
+    ErrorResult,
+    PageInfo,
+    Progress,
+    TaskState,
+    TaskStatus,
+)
 from ocr_inference.tasks.failures import error_result
+from ocr_inference.tasks.service import TaskService
 from ocr_inference.tasks.store import PageProgress
 
 _STATE_MAP: dict[str, TaskState] = {
@@ -24,7 +32,7 @@ _STATE_MAP: dict[str, TaskState] = {
 }
 
 
-_CANCELLED = ErrorResult(error="The task was cancelled.", code="cancelled")
+_CANCELLED = ErrorResult(error=TaskCancelled.MESSAGE, code=TaskCancelled.code)
 
 
 def read_status(
@@ -68,11 +76,37 @@ def only_page(status: TaskStatus, page_number: int | None) -> TaskStatus:
     has succeeded); see ``exports.select_page``.
 
     Raises:
-        HTTPException: 404, the result has no such page.
+        NotFound: the result has no such page.
     """
     if page_number is None or not isinstance(status.result, DocumentResult):
         return status
     page = select_page(status.result, page_number)
     if page is None:
-        raise HTTPException(404, f"Page {page_number} is not in the result.")
+        raise NotFound(f"Page {page_number} is not in the result.")
     return status.model_copy(update={"result": page})
+
+
+def succeeded_result(tasks: TaskService, task_id: str, owner: str | None) -> DocumentResult:
+    """The result of ``task_id``.
+
+    Raises:
+        NotFound: the id is unknown, expired or another API key's.
+        ResultNotReady: the task is pending, running or failed.
+    """
+    store = tasks.known(task_id, owner)
+    status = read_status(tasks.celery, task_id, 0, cancelled=store.cancelled(task_id))
+    if not isinstance(status.result, DocumentResult):
+        raise ResultNotReady(f"The task is {status.status}; downloads need a SUCCESS result.")
+    return status.result
+
+
+def result_page(result: DocumentResult, page_number: int) -> list[PageInfo]:
+    """The page information of page ``page_number`` of ``result``, as a one-item list.
+
+    Raises:
+        NotFound: the result has no such page.
+    """
+    info = [page for page in result.pages if page.page_number == page_number]
+    if not info:
+        raise NotFound(f"Page {page_number} is not in the result.")
+    return info
