@@ -119,6 +119,14 @@ class Records(StoreBase):
         stored = self.client.hget(key("task", task_id), "owner")
         return isinstance(stored, bytes) and stored == owner.encode()
 
+    def ended_code(self, task_id: str) -> str | None:
+        """The code a failed task was ended with, once a worker has ended it."""
+        ended = self.client.hget(key("task", task_id), "ended")
+        prefix = b"failed:"
+        if isinstance(ended, bytes) and ended.startswith(prefix):
+            return ended[len(prefix) :].decode()
+        return None
+
     def load_blob(self, task_id: str) -> bytes | None:
         data = self.client.get(key("blob", task_id))
         return data if isinstance(data, bytes) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, states
@@ -42,9 +43,11 @@ def read_status(
     pages: PageProgress | None = None,
     *,
     cancelled: bool = False,
+    ended_code: Callable[[], str | None] | None = None,
 ) -> TaskStatus:
-    """The public status of ``task_id``; ``pages`` is its progress, counted by workers, and
-    ``cancelled`` whether a client cancelled it before it ended."""
+    """The public status of ``task_id``; ``pages`` is its progress, counted by workers,
+    ``cancelled`` whether a client cancelled it before it ended, and ``ended_code`` reads
+    the code a worker ended it with (see ``failures.error_result``)."""
     if cancelled:
         return TaskStatus(
             task_id=task_id, status="FAILURE", result=_CANCELLED, pending_tasks=pending_tasks
@@ -59,7 +62,7 @@ def read_status(
     elif state == "SUCCESS":
         payload = DocumentResult.model_validate(result.result)
     elif state == "FAILURE":
-        payload = error_result(result.result)
+        payload = error_result(result.result, ended_code)
     elif state == "STARTED" and pages is not None:
         progress = Progress(pages_done=pages.done, pages_total=pages.total)
     return TaskStatus(

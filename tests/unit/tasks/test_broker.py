@@ -11,7 +11,7 @@ from ocr_inference.tasks import broker
 
 def test_layout_is_kombus() -> None:
     assert list(broker.PRIORITY_STEPS) == list(kombu_redis.PRIORITY_STEPS)
-    assert broker.PRIORITY_SEP == kombu_redis.Channel.sep
+    assert kombu_redis.Channel.sep == broker.PRIORITY_SEP
 
 
 def test_a_message_of_each_priority_lands_in_one_of_the_queues_lists(redis_url: str) -> None:

@@ -116,6 +116,7 @@ def results(
         store.pending(QUEUE),
         store.progress(task_id),
         cancelled=store.cancelled(task_id),
+        ended_code=lambda: store.ended_code(task_id),
     )
     if answer.status == "PENDING":
         resend_if_stalled(services, task_id)
