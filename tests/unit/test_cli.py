@@ -208,7 +208,8 @@ def test_a_corrupt_file_fails_alone_in_parallel(batch_results: dict[int, Path]) 
 def test_parallel_jobs_print_a_single_input(batch: Path) -> None:
     result = CliRunner().invoke(app, ["process", str(batch / "scan.tiff"), "-j", "2", "-f", "text"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "\n".join(PAGE_LINES[1]) + "\n\n" + "\n".join(PAGE_LINES[2]) + "\n"
+    pages = [PAGE_LINES[1], PAGE_LINES[2]]
+    assert result.stdout == "\f".join("".join(f"{line}\n" for line in lines) for lines in pages)
 
 
 @pytest.mark.parametrize("jobs", ["0", "-2"])

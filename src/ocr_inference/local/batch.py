@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ocr_inference.documents import SNIFF_BYTES, Limits, open_document, sniff_type
 from ocr_inference.errors import OCRError
+from ocr_inference.exports.text import to_text
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.schemas import DocumentResult, ErrorResult
 
@@ -77,17 +78,11 @@ def _unreadable(path: Path, exc: OSError) -> ErrorResult:
     return ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable")
 
 
-def as_text(result: DocumentResult) -> str:
-    """The recognized lines in reading order, a blank line between pages."""
-    pages: dict[int, list[str]] = {}
-    for detection in result.detections:
-        pages.setdefault(detection.page_number, []).append(detection.text)
-    return "\n\n".join("\n".join(pages.get(p.page_number, [])) for p in result.pages) + "\n"
-
-
 def render(outcome: FileOutcome, fmt: str) -> str:
+    """What ``process --format fmt`` writes for one file: text as the API's text export
+    gives it, the result's Markdown, or the result (or the error) as indented JSON."""
     if fmt == "text" and isinstance(outcome.result, DocumentResult):
-        return as_text(outcome.result)
+        return to_text(outcome.result).decode()
     if fmt == "markdown" and isinstance(outcome.result, DocumentResult):
         return outcome.result.markdown
     return outcome.result.model_dump_json(indent=2) + "\n"

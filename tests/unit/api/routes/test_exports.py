@@ -4,16 +4,20 @@ Celery backend as a worker would leave them (no worker runs)."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from typer.testing import CliRunner
 
 from factories import PdfPage, multipage, pdf_document, text_image
 from ocr_inference.api import create_app
+from ocr_inference.cli import app as cli_app
 from ocr_inference.config import Settings
 from unit.exports.sample import FONT_SIZE, PAGES, sample_result
 
@@ -162,3 +166,22 @@ def test_pdf_and_page_images_of_an_expired_upload_are_410(client: TestClient, ta
         response = client.get(f"{URL}/{task_id}/{path}")
         assert (response.status_code, response.json()["code"]) == (410, "upload_missing")
     assert client.get(f"{URL}/{task_id}/export", params={"format": "hocr"}).status_code == 200
+
+
+def test_the_text_export_is_what_process_writes(client: TestClient, tmp_path: Path) -> None:
+    """One result, two ways to plain text: ``ocr-inference process --format text`` and the
+    API's text export give the same bytes (a form feed between the pages)."""
+    document = tmp_path / "doc.tiff"
+    document.write_bytes(
+        multipage([text_image(lines, font_size=FONT_SIZE) for lines in PAGES], "TIFF")
+    )
+    runner = CliRunner()
+    as_json = runner.invoke(cli_app, ["process", str(document), "--jobs", "1"])
+    as_text = runner.invoke(cli_app, ["process", str(document), "--jobs", "1", "--format", "text"])
+    assert as_json.exit_code == as_text.exit_code == 0, as_json.output + as_text.output
+    task_id = submit(client)
+    backend = client.app.state.services.celery.backend  # type: ignore[attr-defined]
+    backend.store_result(task_id, json.loads(as_json.stdout), "SUCCESS")
+    exported = client.get(f"{URL}/{task_id}/export", params={"format": "text"})
+    assert exported.text == as_text.stdout
+    assert exported.text.split("\f") == ["".join(f"{line}\n" for line in lines) for lines in PAGES]
