@@ -1,4 +1,5 @@
-"""Structured logging: one JSON object per line, carrying the task id when there is one."""
+"""Structured logging: one JSON object per line, carrying the task id when there is one
+(the worker passes a function that reads Celery's current task)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
-
-task_id_var: ContextVar[str | None] = ContextVar("task_id", default=None)
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def _no_task() -> None:
+    return None
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,7 +21,7 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self, task_id: Callable[[], str | None] | None = None) -> None:
         super().__init__()
-        self._task_id = task_id or task_id_var.get
+        self._task_id = task_id or _no_task
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {

@@ -45,6 +45,11 @@ def histogram(name: str, help: str, values: Histogram) -> Metric:
 
 def service_metrics(stats: Stats) -> list[Metric]:
     """The metrics of ``stats``; counters count since the Redis data was created."""
+    return [*_state_metrics(stats), *_count_metrics(stats)]
+
+
+def _state_metrics(stats: Stats) -> list[Metric]:
+    """Gauges: what waits, runs and is held now."""
     return [
         Metric(
             "ocr_queue_messages",
@@ -59,6 +64,18 @@ def service_metrics(stats: Stats) -> list[Metric]:
             "Bytes of uploads whose tasks have not ended.",
             [({}, stats.held_bytes)],
         ),
+        Metric(
+            "ocr_workers",
+            "gauge",
+            "Worker processes whose heartbeat is alive.",
+            [({}, stats.workers)],
+        ),
+    ]
+
+
+def _count_metrics(stats: Stats) -> list[Metric]:
+    """Counters and the duration histogram."""
+    return [
         Metric(
             "ocr_tasks_submitted_total",
             "counter",
@@ -87,12 +104,6 @@ def service_metrics(stats: Stats) -> list[Metric]:
             "counter",
             "Pages processed by workers (pages run again after a fault count again).",
             [({}, stats.pages)],
-        ),
-        Metric(
-            "ocr_workers",
-            "gauge",
-            "Worker processes whose heartbeat is alive.",
-            [({}, stats.workers)],
         ),
         Metric(
             "ocr_http_requests_total",

@@ -1,4 +1,6 @@
-"""The Celery application, configured from Settings; importing it loads no model."""
+"""The queue's contract, shared by the API, which sends tasks, and the worker, which runs
+them: queue and task names (kept across upgrades, so that queued messages survive one) and
+the Celery app configured from Settings. Importing it loads no model."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ def create_celery_app(settings: Settings) -> Celery:
     """A Celery app on ``settings.redis_url`` with the delivery guarantees the service needs.
 
     Tasks are acknowledged only after they end (late acks) and a task whose worker process
-    died is put back on the queue; ``ocr_inference.worker.failures`` bounds how often.
+    died is put back on the queue; ``ocr_inference.worker.tasks`` bounds how often
+    (``OCR_MAX_ATTEMPTS``).
     The broker's visibility timeout outlasts the hard time limit, so a task still running
     is never handed to a second worker.
     """
