@@ -2,7 +2,9 @@
 ``OCR_``, plus ``REDIS_URL``), the pipeline's from a YAML file (``OCR_PIPELINE_CONFIG``,
 the packaged PP-StructureV3 file by default) with ``OCR_PIPELINE__...`` variables over it.
 
-The service's defaults live here, the pipeline's in ``ocr_inference.pipeline.config``.
+The service's defaults live here, the pipeline's in ``ocr_inference.pipeline.config`` (the
+packaged YAML is checked against it by a test), the document limits' and the engines' in
+the ``Limits`` and ``EngineConfig`` dataclasses that the settings fill in.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -35,14 +36,15 @@ from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
+from ocr_inference.pipeline.engine.base import Device
 from ocr_inference.pipeline.pipeline_file import ENV_PREFIX, locate
 from ocr_inference.pipeline.pipeline_file import load as load_pipeline
 
-Device = Literal["auto", "cpu", "cuda"]
-
 
 class Settings(BaseSettings):
-    """Service settings; see the README for the full table."""
+    """Service settings (docs/configuration.md has the table). The defaults of the document
+    limits and of the engines are the ``Limits`` and ``EngineConfig`` dataclasses', which
+    these settings fill in."""
 
     model_config = SettingsConfigDict(
         env_prefix="OCR_",
@@ -56,12 +58,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REDIS_URL", "OCR_REDIS_URL"),
         description="Broker, result backend and blob store.",
     )
-    dpi: int = Field(300, ge=72, le=600, description="Resolution PDF pages are rendered at.")
+    dpi: int = Field(Limits.dpi, ge=72, le=600, description="Resolution PDF pages are rendered at.")
     max_upload_mb: PositiveInt = Field(100, description="Largest accepted upload, in MiB.")
     max_pixels: PositiveInt = Field(
-        100_000_000, description="Largest page (width x height) rendered or decoded."
+        Limits.max_pixels, description="Largest page (width x height) rendered or decoded."
     )
-    max_pages: PositiveInt = Field(500, description="Most pages in one document.")
+    max_pages: PositiveInt = Field(Limits.max_pages, description="Most pages in one document.")
     max_queued: PositiveInt = Field(
         1000, description="Documents waiting or running beyond which uploads get 503."
     )
@@ -78,32 +80,32 @@ class Settings(BaseSettings):
         300, description="Hard time limit of one task (a document or one of its page ranges)."
     )
     result_ttl_s: PositiveInt = Field(86400, description="How long results and uploads live.")
-    device: Device = Field("auto", description="Where models run: auto, cpu or cuda.")
+    device: Device = Field(EngineConfig.device, description="Where models run: auto, cpu or cuda.")
     engine: EngineName = Field(
-        "auto",
+        EngineConfig.engine,
         description="Inference engine: auto (OpenVINO on a CPU for the models it runs faster, "
         "ONNX Runtime on CUDA), onnxruntime or openvino (CPU only).",
     )
     engine_precision: Precision = Field(
-        "f32",
+        EngineConfig.precision,
         description="What OpenVINO computes in: f32, bf16, or auto (bf16 on CPUs with "
         "AMX-BF16, the family its accuracy was measured on; f32 elsewhere). ONNX Runtime "
         "runs f32.",
     )
     engine_threads: int = Field(
-        0,
+        EngineConfig.threads,
         ge=0,
         validation_alias=AliasChoices("OCR_ENGINE_THREADS", "OCR_INTRA_OP_THREADS"),
         description="Threads per model call; 0: the usable cores (CPU affinity) divided by "
         "the processes that run models (worker concurrency, or process --jobs).",
     )
     engine_cache_dir: Path | None = Field(
-        None,
+        EngineConfig.cache_dir,
         description="Directory for OpenVINO's compiled models, reused at the next start; "
         "processes may share it. Unset: compile at every start.",
     )
     cpu_mem_arena: bool = Field(
-        False,
+        EngineConfig.cpu_mem_arena,
         description="ONNX Runtime's CPU memory arena for the models it runs: faster, but a "
         "process's memory stays at its peak.",
     )
@@ -158,7 +160,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, _ServiceEnvironment(settings_cls), _PipelineFile(settings_cls))
+        return (init_settings, _Environment(settings_cls))
 
     @property
     def pipeline_file(self) -> Path:
@@ -232,24 +234,21 @@ class Settings(BaseSettings):
         return self.result_ttl_s + self.visibility_timeout_s
 
 
-class _ServiceEnvironment(EnvSettingsSource):
-    """``OCR_*`` variables, except the pipeline's, which ``_PipelineFile`` lays over its file."""
+class _Environment(EnvSettingsSource):
+    """The environment, read once by pydantic-settings: ``OCR_*`` variables set the
+    service's fields, and the pipeline file (``OCR_PIPELINE_CONFIG``) is read with its
+    ``OCR_PIPELINE__...`` variables laid over it (``pipeline_file.load``: keys matched
+    ignoring case and underscores, values read as YAML, ``THRESHOLD__4`` for a class)."""
 
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
         data.pop("pipeline", None)
+        configured = self.current_state.get("pipeline_config") or data.get("pipeline_config")
+        environ = {
+            name.upper(): value for name, value in self.env_vars.items() if value is not None
+        }
+        data["pipeline"] = load_pipeline(locate(configured), environ)
         return data
-
-
-class _PipelineFile(PydanticBaseSettingsSource):
-    """The pipeline file with its environment overrides, as the ``pipeline`` field."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # everything happens in __call__
-
-    def __call__(self) -> dict[str, Any]:
-        configured = self.current_state.get("pipeline_config")  # from init or environment
-        return {"pipeline": load_pipeline(locate(configured), os.environ)}
 
 
 def split_keys(value: str) -> list[str]:
