@@ -12,16 +12,21 @@ import typer
 
 from ocr_inference.config import get_settings
 from ocr_inference.errors import ConfigurationError
+from ocr_inference.exports.formats import FORMATS, LOCAL_FORMATS
 
 app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=True)
 config_app = typer.Typer(help="The configuration in effect.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-class OutputFormat(StrEnum):
-    json = "json"
-    text = "text"
-    markdown = "markdown"
+# The --format choices of `process` and of `submit`, made from the one format table. mypy
+# cannot see the members of an Enum built from a computed list, hence the ignores.
+OutputFormat = StrEnum(  # type: ignore[misc]
+    "OutputFormat", [(name, name) for name in LOCAL_FORMATS], module=__name__
+)
+ExportFormat = StrEnum(  # type: ignore[misc]
+    "ExportFormat", [(name, name) for name in FORMATS], module=__name__
+)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,7 +80,7 @@ def _without_password(url: str) -> str:
 @app.command()
 def process(
     inputs: Annotated[list[Path], typer.Argument(help="Files or directories to OCR.")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.json,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat["json"],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File, or directory for several inputs.")
     ] = None,
@@ -133,18 +138,9 @@ def _write(text: str, path: Path, fmt: OutputFormat, output: Path | None, to_dir
     if output is None:
         sys.stdout.write(text)
         return
-    suffix = {"json": ".json", "text": ".txt", "markdown": ".md"}[fmt.value]
-    target = output / f"{path.stem}{suffix}" if to_dir else output
+    target = output / f"{path.stem}.{FORMATS[fmt.value].extension}" if to_dir else output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-
-
-class ExportFormat(StrEnum):
-    json = "json"
-    text = "text"
-    markdown = "markdown"
-    hocr = "hocr"
-    pdf = "pdf"
 
 
 @app.command()
@@ -169,7 +165,7 @@ def submit(
     from ocr_inference.client import Client
     from ocr_inference.client.submit import submit_files
 
-    chosen = [f.value for f in formats or [ExportFormat.json]]
+    chosen = {f.value: FORMATS[f.value].extension for f in formats or [ExportFormat["json"]]}
     with Client(server, api_key=api_key) as client:
         try:
             failures = submit_files(

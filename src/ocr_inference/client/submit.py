@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,6 @@ import httpx
 from tqdm import tqdm
 
 from ocr_inference.client import ApiError, Client, TaskFailed
-
-# file extension of each export format
-SUFFIXES = {"json": "json", "text": "txt", "markdown": "md", "hocr": "hocr", "pdf": "pdf"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Failure:
 def submit_files(
     client: Client,
     files: Sequence[Path],
-    formats: Sequence[str],
+    formats: Mapping[str, str],
     output: Path,
     *,
     pages: str | None = None,
@@ -39,6 +36,9 @@ def submit_files(
 ) -> list[Failure]:
     """Submit every file first (so the service works on them together), then wait for each
     in turn and write ``<stem>.<ext>`` per format into ``output``; return the failures.
+    ``formats`` maps each export format to write to its file extension (the caller reads
+    them from ``exports.formats``: this module imports nothing of the package but the
+    client).
 
     A busy service (503) is waited for, up to ``timeout_s`` per file. Files that share a
     stem get ``<stem>-2``, ``<stem>-3``... in the order given, so none overwrites another.
@@ -119,11 +119,11 @@ def _write(
     task_id: str,
     result: dict[str, Any],
     stem: str,
-    formats: Sequence[str],
+    formats: Mapping[str, str],
     output: Path,
 ) -> None:
-    for fmt in formats:
-        target = output / f"{stem}.{SUFFIXES[fmt]}"
+    for fmt, extension in formats.items():
+        target = output / f"{stem}.{extension}"
         if fmt == "json":  # the result itself, as the API and `process` give it
             target.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
         else:

@@ -39,6 +39,8 @@ class FakeService:
             task_id = f"t{len(self.names) + 1}"
             self.names[task_id] = name
             return httpx.Response(202, json={"task_id": task_id})
+        if request.url.path.endswith("/export"):
+            return httpx.Response(200, content=f"{request.url.params['format']}\n".encode())
         task_id = request.url.path.rsplit("/", 1)[-1]
         result = {"name": self.names[task_id], "pages": []}
         return httpx.Response(200, json={"status": "SUCCESS", "result": result})
@@ -54,9 +56,11 @@ def files(tmp_path: Path, *names: str) -> list[Path]:
     return paths
 
 
-def run(service: FakeService, paths: list[Path], output: Path) -> list[Failure]:
+def run(
+    service: FakeService, paths: list[Path], output: Path, formats: dict[str, str] | None = None
+) -> list[Failure]:
     with Client("http://ocr.test", transport=httpx.MockTransport(service)) as client:
-        return submit_files(client, paths, ["json"], output, timeout_s=60)
+        return submit_files(client, paths, formats or {"json": "json"}, output, timeout_s=60)
 
 
 def test_files_with_the_same_stem_each_get_their_own_output(tmp_path: Path) -> None:
@@ -73,6 +77,16 @@ def test_files_with_the_same_stem_each_get_their_own_output(tmp_path: Path) -> N
         "scan-2-2.json": "scan-2.tiff",
         "scan-3.json": "scan.pdf",
     }
+
+
+def test_each_format_is_written_with_the_extension_it_is_given(tmp_path: Path) -> None:
+    paths = files(tmp_path, "scan.pdf")
+    formats = {"json": "json", "text": "txt", "hocr": "hocr"}
+    assert run(FakeService(), paths, tmp_path / "out", formats) == []
+    written = {path.name: path.read_text() for path in (tmp_path / "out").iterdir()}
+    assert written.keys() == {"scan.json", "scan.txt", "scan.hocr"}
+    assert json.loads(written["scan.json"])["name"] == "scan.pdf"  # the result itself
+    assert (written["scan.txt"], written["scan.hocr"]) == ("text\n", "hocr\n")  # exported
 
 
 def test_an_unreachable_server_fails_that_file_and_the_others_go_on(tmp_path: Path) -> None:

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
 from ocr_inference.exports import PdfPage, draw_overlay, iter_pdf, to_hocr, to_png, to_text
+from ocr_inference.exports.formats import FORMATS, FormatName
 from ocr_inference.schemas import DocumentResult, Problem
 from ocr_inference.tasks.status import result_page, succeeded_result
 from ocr_inference.tasks.uploads import page_images
 
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
 
-ExportFormat = Literal["json", "text", "markdown", "hocr", "pdf"]
-_MEDIA: dict[str, tuple[str, str]] = {
-    "json": ("application/json", "json"),
-    "text": ("text/plain; charset=utf-8", "txt"),
-    "markdown": ("text/markdown; charset=utf-8", "md"),
-    "hocr": ("application/xhtml+xml; charset=utf-8", "hocr"),
-    "pdf": ("application/pdf", "pdf"),
-}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem} for code in (401, 404, 409, 410, 422, 503)
 }
@@ -31,19 +24,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/results/{task_id}/export",
     response_class=Response,
-    responses={**_ERRORS, 200: {"content": {t: {} for t, _ in _MEDIA.values()}}},
+    responses={**_ERRORS, 200: {"content": {f.media_type: {} for f in FORMATS.values()}}},
 )
 def export(
     task_id: str,
     services: ServicesDep,
     owner: OwnerDep,
-    format_: Annotated[ExportFormat, Query(alias="format")] = "json",
+    format_: Annotated[FormatName, Query(alias="format")] = "json",
 ) -> Response:
     """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR or a
     searchable PDF (the page images with an invisible text layer)."""
     result = succeeded_result(services, task_id, owner)
-    media_type, ext = _MEDIA[format_]
-    headers = {"Content-Disposition": f'attachment; filename="{task_id}.{ext}"'}
+    media_type, extension = FORMATS[format_].media_type, FORMATS[format_].extension
+    headers = {"Content-Disposition": f'attachment; filename="{task_id}.{extension}"'}
     if format_ == "pdf":
         # sent page by page as the images decode: a long document never sits whole in memory
         pages = (
