@@ -12,8 +12,8 @@ renderer handles them; PDF y points up, image y down), and groups them:
   than 0.3 of the text height. A change of baseline or size (a sub- or superscript) and a
   jump backwards start a new word, as in the PDF's own tokens that DocBank is made of.
   Characters that are not valid text (below) are left out of the words' text.
-- **lines**: words of one direction are put in rows (centres within half the smaller
-  height, the rule ``geometry.reading_order`` applies to OCR lines), and a row is cut where
+- **lines**: words of one direction are put in rows by ``rows.group_rows``, the rule that
+  puts OCR lines in rows too (centres within half the smaller height), and a row is cut where
   the gap between two words is wider than 0.9 of their height, so two columns stay two
   lines. Lines come row by row, top to bottom and left to right as the text reads, those
   in the page's main direction first.
@@ -60,11 +60,12 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from ocr_inference.documents.rows import Rect, group_rows
+
 Point = tuple[int, int]
 Quad = tuple[Point, Point, Point, Point]
 """Four pixel points, clockwise from the top-left corner of the text as it reads."""
 
-Rect = tuple[float, float, float, float]
 Affine = tuple[float, float, float, float, float, float]
 """``(a, b, c, d, e, f)``: x' = a x + c y + e, y' = b x + d y + f."""
 
@@ -355,21 +356,9 @@ def _lines(words: list[_Word], main: int) -> list[list[_Word]]:
     direction come first, each direction's rows top to bottom and left to right as read."""
     lines: list[list[_Word]] = []
     for direction in sorted((0, 90, 180, 270), key=lambda d: d != main):
-        group = sorted(
-            (w for w in words if w.direction == direction),
-            key=lambda w: (w.rect[1] + w.rect[3], w.rect[0]),
-        )
-        rows: list[list[_Word]] = []
-        for word in group:
-            anchor = rows[-1][0].rect if rows else None
-            if anchor is not None and abs(
-                word.rect[1] + word.rect[3] - anchor[1] - anchor[3]
-            ) <= min(_height(word.rect), _height(anchor)):  # centres within half a height
-                rows[-1].append(word)
-            else:
-                rows.append([word])
-        for row in rows:
-            row.sort(key=lambda w: w.rect[0])
+        group = [w for w in words if w.direction == direction]
+        for indices in group_rows([w.rect for w in group]):
+            row = [group[i] for i in indices]
             line, reach = [row[0]], row[0].rect[2]
             for word in row[1:]:
                 gap = word.rect[0] - reach

@@ -1,10 +1,14 @@
-"""Quadrilateral helpers shared by the stages: ordering, cropping, reading order."""
+"""Quadrilateral helpers shared by the stages: ordering corners, cropping, rows, turning."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from ocr_inference.documents.rows import group_rows
 
 Quad = npt.NDArray[np.float32]  # shape (4, 2): x, y
 Image = npt.NDArray[np.uint8]
@@ -52,32 +56,10 @@ def _crop_size(quad: Quad) -> tuple[int, int]:
     return max(width, 1), max(height, 1)
 
 
-def reading_order(quads: list[Quad]) -> list[int]:
-    """Indices of ``quads`` top to bottom, then left to right within a line.
-
-    Two boxes share a line when their vertical centres are closer than half the smaller
-    box height, so the rule scales with the text size instead of a fixed pixel count.
-    """
-    if not quads:
-        return []
-    boxes = np.stack(quads)
-    tops = boxes[:, :, 1].min(axis=1)
-    bottoms = boxes[:, :, 1].max(axis=1)
-    centres = (tops + bottoms) / 2
-    heights = np.maximum(bottoms - tops, 1.0)
-    lefts = boxes[:, :, 0].min(axis=1)
-    order = sorted(range(len(quads)), key=lambda i: (float(centres[i]), float(lefts[i])))
-    lines: list[list[int]] = []
-    for index in order:
-        line = lines[-1] if lines else None
-        if line is not None:
-            anchor = line[0]
-            tolerance = 0.5 * min(heights[anchor], heights[index])
-            if abs(centres[index] - centres[anchor]) <= tolerance:
-                line.append(index)
-                continue
-        lines.append([index])
-    return [i for line in lines for i in sorted(line, key=lambda i: float(lefts[i]))]
+def row_order(quads: Sequence[Quad]) -> list[int]:
+    """Indices of ``quads`` row by row, top to bottom and left to right within a row, by
+    ``documents.rows.group_rows`` on their bounding rectangles."""
+    return [i for row in group_rows([bounds(quad) for quad in quads]) for i in row]
 
 
 def bounds(quad: Quad) -> tuple[float, float, float, float]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ocr_inference.pipeline.geometry import Quad, bounds, reading_order
+from ocr_inference.pipeline.geometry import Quad, bounds, row_order
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
 
@@ -111,7 +111,7 @@ def arrange(regions: Sequence[Region], quads: Sequence[Quad]) -> tuple[PageOrder
     rects = [region.box for region in regions]
     owners = [containing((float(q[:, 0].mean()), float(q[:, 1].mean())), rects) for q in quads]
     if not regions:
-        return PageOrder([], reading_order(list(quads))), owners
+        return PageOrder([], row_order(quads)), owners
     body = [i for i, region in enumerate(regions) if region.label not in MARGINAL]
     margins = [i for i, region in enumerate(regions) if region.label in MARGINAL]
     loose = [j for j, owner in enumerate(owners) if owner is None]
@@ -127,5 +127,5 @@ def arrange(regions: Sequence[Region], quads: Sequence[Quad]) -> tuple[PageOrder
             continue
         blocks.append(index)
         members = [j for j, owner in enumerate(owners) if owner == index]
-        lines.extend(members[k] for k in reading_order([quads[j] for j in members]))
+        lines.extend(members[k] for k in row_order([quads[j] for j in members]))
     return PageOrder(blocks, lines), owners

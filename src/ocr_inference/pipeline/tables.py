@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from ocr_inference.pipeline.batching import imagenet_bgr
 from ocr_inference.pipeline.engine import Model
-from ocr_inference.pipeline.geometry import Image, Quad, bounds, reading_order
+from ocr_inference.pipeline.geometry import Image, Quad, bounds, row_order
 from ocr_inference.pipeline.reading_order import Rect, containing
 
 _CELL_STARTS = ("<td></td>", "<td")
@@ -119,7 +119,7 @@ def fill(cells: Sequence[Quad], lines: Sequence[tuple[Quad, str]]) -> list[str]:
             members[owner].append(index)
     texts = []
     for group in members:
-        order = reading_order([lines[i][0] for i in group])
+        order = row_order([lines[i][0] for i in group])
         texts.append(" ".join(lines[group[k]][1] for k in order))
     return texts
 

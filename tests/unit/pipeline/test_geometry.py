@@ -5,7 +5,7 @@ import numpy as np
 from ocr_inference.pipeline.geometry import (
     crop_quad,
     order_clockwise,
-    reading_order,
+    row_order,
     to_submitted,
     turn_upright,
 )
@@ -28,23 +28,23 @@ def test_order_clockwise_of_a_tilted_box() -> None:
     assert result[2].tolist() == [104, 40]  # bottom-right
 
 
-def test_reading_order_rows_then_columns() -> None:
+def test_row_order_rows_then_columns() -> None:
     boxes = [
         quad(500, 105, 700, 135),  # row 2, right
         quad(50, 10, 300, 40),  # row 1, left
         quad(50, 100, 300, 140),  # row 2, left (taller, slightly higher)
         quad(400, 12, 600, 42),  # row 1, right
     ]
-    assert reading_order(boxes) == [1, 3, 2, 0]
+    assert row_order(boxes) == [1, 3, 2, 0]
 
 
-def test_reading_order_keeps_close_but_distinct_lines_apart() -> None:
+def test_row_order_keeps_close_but_distinct_lines_apart() -> None:
     boxes = [quad(0, 30, 100, 50), quad(200, 0, 300, 20)]  # no vertical overlap
-    assert reading_order(boxes) == [1, 0]
+    assert row_order(boxes) == [1, 0]
 
 
-def test_reading_order_of_nothing() -> None:
-    assert reading_order([]) == []
+def test_row_order_of_nothing() -> None:
+    assert row_order([]) == []
 
 
 def test_crop_quad_straightens_and_sizes_the_region() -> None:
