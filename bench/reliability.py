@@ -4,13 +4,13 @@ killed and restarted; every accepted task is followed to its end.
     python bench/reliability.py [--tasks 200] [--kills 20] [--write-docs docs/reliability.md]
 
 Each scenario starts its own service (embedded Redis-compatible server with AOF, one
-worker with two processes, the API) from ``tests/reliability/cluster.py``, with the
-faults of ``tests/reliability/faulty_worker.py``. For every scenario it reports the
-tasks submitted, those that succeeded with every page once and in order, those that
-failed with the code expected of them, those lost (neither: must be 0), the deliveries
-beyond a task's first (work done again), the longest recovery (from a fault until every
-task that was running then has ended) and the peak resident memory of one worker
-process. The harness of one scenario is ``bench/reliability_run.py``.
+worker with two processes, the API) from ``ocr_dev.cluster``, with the faults of
+``ocr_dev.faulty_worker``. For every scenario it reports the tasks submitted, those that
+succeeded with every page once and in order, those that failed with the code expected of
+them, those lost (neither: must be 0), the deliveries beyond a task's first (work done
+again), the longest recovery (from a fault until every task that was running then has
+ended) and the peak resident memory of one worker process. The harness of one scenario
+is ``bench/reliability_run.py``.
 
 ``--write-docs`` replaces only the part of the file between the reliability markers;
 the prose around it is kept.
@@ -30,15 +30,12 @@ from tempfile import TemporaryDirectory
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the fault-injection harness lives with the tests
-
-from common import write_section  # noqa: E402
-from hostile import CASES  # noqa: E402
-from integration.service import pool_children  # noqa: E402
-from reliability.faulty_worker import CRASH_MARKER, HANG_MARKER  # noqa: E402
-from reliability.workload import document, marked_document  # noqa: E402
-from reliability_run import TIME_LIMIT_S, Row, Task, scenario  # noqa: E402
+from common import write_section
+from ocr_dev.faulty_worker import CRASH_MARKER, HANG_MARKER
+from ocr_dev.hostile import CASES
+from ocr_dev.service import pool_children
+from ocr_dev.workload import document, marked_document
+from reliability_run import TIME_LIMIT_S, Row, Task, scenario
 
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 PROBED = "GET /api/v1/ocr/results/{id}"

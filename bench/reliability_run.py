@@ -9,7 +9,6 @@ result and counts the work done again.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,13 +19,9 @@ from pathlib import Path
 
 import redis
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-if str(TESTS) not in sys.path:  # bench/reliability.py has put it there already
-    sys.path.insert(0, str(TESTS))  # the fault-injection harness lives with the tests
-
-from integration.service import pool_children  # noqa: E402
-from reliability.cluster import Cluster  # noqa: E402
-from reliability.workload import document, result_problems, workload  # noqa: E402
+from ocr_dev.cluster import Cluster
+from ocr_dev.service import pool_children
+from ocr_dev.workload import document, result_problems, workload
 
 TIME_LIMIT_S = 20  # so the broker's visibility timeout is 80 s
 BASE_SETTINGS = {

@@ -10,9 +10,9 @@ import pytest
 import redis
 from hypothesis import HealthCheck, settings
 
+from ocr_dev.support import EVAL_DIR
 from ocr_inference.local.launcher import free_port
 from ocr_inference.local.redis_server import EmbeddedRedis
-from support import EVAL_DIR
 
 # `make test` runs a bounded number of examples; `make reliability` selects the fuzz profile
 # (HYPOTHESIS_PROFILE=fuzz) for a longer search.

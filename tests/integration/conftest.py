@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from integration.service import MAX_ATTEMPTS, MAX_PAGES, MAX_UPLOAD_MB, WEBHOOK_SECRET, Service
+from ocr_dev.service import MAX_ATTEMPTS, MAX_PAGES, MAX_UPLOAD_MB, WEBHOOK_SECRET, Service
+from ocr_dev.webhook_receiver import Receiver, receiving
 from ocr_inference.local.launcher import free_port, local_service
 from ocr_inference.local.redis_server import EmbeddedRedis
-from webhook_receiver import Receiver, receiving
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from factories import PAGE_LINES, encode, multipage, text_image
-from integration.service import Service
+from ocr_dev.factories import PAGE_LINES, encode, multipage, text_image
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from factories import PAGE_LINES, encode, text_image
-from integration.service import Service
+from ocr_dev.factories import PAGE_LINES, encode, text_image
+from ocr_dev.service import Service
 from ocr_inference.cli import app
 from ocr_inference.client import ApiError, Client, TaskFailed
 

@@ -9,8 +9,8 @@ from statistics import mean
 
 import pytest
 
-from integration.service import Service
 from ocr_dev.evaluation import page_scores
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 

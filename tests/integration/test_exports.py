@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from factories import PAGE_LINES, multipage, text_image
-from integration.service import Service
+from ocr_dev.factories import PAGE_LINES, multipage, text_image
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 LINES = [PAGE_LINES[1], PAGE_LINES[2]]

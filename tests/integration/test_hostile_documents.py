@@ -1,4 +1,4 @@
-"""The hostile corpus (tests/hostile.py) through the live API and a real worker: each
+"""The hostile corpus (ocr_dev.hostile) through the live API and a real worker: each
 document the API accepts ends as FAILURE with its code, and the worker goes on.
 
 test_service.py has the first cases of this kind (a PDF of garbage, a PNG pixel bomb,
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from factories import encode, text_image
-from hostile import CASES, Hostile, pdf_header_over_text, png_pixel_bomb
-from integration.service import Service
+from ocr_dev.factories import encode, text_image
+from ocr_dev.hostile import CASES, Hostile, pdf_header_over_text, png_pixel_bomb
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case, Config
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
-from integration.service import Service
+from ocr_dev.service import Service
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from factories import PAGE_LINES, multipage, text_image
-from integration.service import Service
+from ocr_dev.factories import PAGE_LINES, multipage, text_image
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 

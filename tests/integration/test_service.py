@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from factories import PAGE_LINES, encode, multipage, png_with_header_size, text_image
-from integration.service import MAX_PAGES, MAX_UPLOAD_MB, Service
-from support import Labels, parse_metrics
+from ocr_dev.factories import PAGE_LINES, encode, multipage, png_with_header_size, text_image
+from ocr_dev.service import MAX_PAGES, MAX_UPLOAD_MB, Service
+from ocr_dev.support import Labels, parse_metrics
 
 pytestmark = pytest.mark.integration
 

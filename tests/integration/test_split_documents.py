@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from factories import PAGE_LINES, multipage, text_image
-from integration.service import Service
+from ocr_dev.factories import PAGE_LINES, multipage, text_image
+from ocr_dev.service import Service
 from ocr_inference.documents import open_document
 
 pytestmark = pytest.mark.integration

@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Dialog, Page, Request, Route, sync_playwright
 
-from factories import encode, text_image
-from integration.service import Service
+from ocr_dev.factories import encode, text_image
+from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from factories import PAGE_LINES, encode, multipage, text_image
-from integration.service import WEBHOOK_SECRET, Service
+from ocr_dev.factories import PAGE_LINES, encode, multipage, text_image
+from ocr_dev.service import WEBHOOK_SECRET, Service
+from ocr_dev.webhook_receiver import Delivery, Receiver
 from ocr_inference.tasks import webhooks
-from webhook_receiver import Delivery, Receiver
 
 pytestmark = pytest.mark.integration
 

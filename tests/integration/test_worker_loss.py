@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 
-from factories import PAGE_LINES, multipage, text_image
-from integration.service import MAX_ATTEMPTS, Service
-from webhook_receiver import Receiver
+from ocr_dev.factories import PAGE_LINES, multipage, text_image
+from ocr_dev.service import MAX_ATTEMPTS, Service
+from ocr_dev.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.integration
 

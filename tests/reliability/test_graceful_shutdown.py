@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reliability.cluster import Cluster, wait_all
-from reliability.workload import document, result_problems
+from ocr_dev.cluster import Cluster, wait_all
+from ocr_dev.workload import document, result_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

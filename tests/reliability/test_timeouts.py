@@ -1,7 +1,7 @@
 """Fault 4: a task over its time limit ends FAILURE ``timeout``, frees its worker process
 for the next task and is not run again. Both limits are shown: the soft one, which a task
 notices between two model calls, and the hard one, which kills a process stuck where the
-soft one cannot reach (``reliability.faulty_worker``'s hang)."""
+soft one cannot reach (``ocr_dev.faulty_worker``'s hang)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from factories import document_page, multipage
-from reliability.cluster import Cluster
-from reliability.faulty_worker import HANG_MARKER
-from reliability.workload import document, marked_document, result_problems
-from webhook_receiver import receiving
+from ocr_dev.cluster import Cluster
+from ocr_dev.factories import document_page, multipage
+from ocr_dev.faulty_worker import HANG_MARKER
+from ocr_dev.webhook_receiver import receiving
+from ocr_dev.workload import document, marked_document, result_problems
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from integration.service import pool_children
-from reliability.cluster import Cluster, wait_all
-from reliability.workload import document, result_problems, workload
+from ocr_dev.cluster import Cluster, wait_all
+from ocr_dev.service import pool_children
+from ocr_dev.workload import document, result_problems, workload
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

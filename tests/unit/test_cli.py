@@ -13,7 +13,7 @@ import yaml
 from PIL import Image
 from typer.testing import CliRunner
 
-from factories import PAGE_LINES, document_page, encode, multipage, text_image
+from ocr_dev.factories import PAGE_LINES, document_page, encode, multipage, text_image
 from ocr_inference.cli import app
 from ocr_inference.config import get_settings
 from ocr_inference.pipeline import PipelineConfig

@@ -13,7 +13,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from factories import encode, text_image
+from ocr_dev.factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 from ocr_inference.logs import JsonFormatter

@@ -16,8 +16,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-import hostile
-from factories import encode, text_image
+from ocr_dev import hostile
+from ocr_dev.factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 from ocr_inference.tasks.store import PREFIX

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import math
 
+from ocr_dev.support import parse_metrics
 from ocr_inference.api.prometheus import Metric, histogram, render, service_metrics
 from ocr_inference.tasks.counters import Histogram, Stats
-from support import parse_metrics
 
 
 def test_every_family_has_help_and_type_before_its_samples() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import encode, text_image
+from ocr_dev.factories import encode, text_image
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 

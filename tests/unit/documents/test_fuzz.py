@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from factories import PdfPage, encode, multipage, pdf_document, text_image
+from ocr_dev.factories import PdfPage, encode, multipage, pdf_document, text_image
 from ocr_inference.documents import Limits, detect_type, open_document
 from ocr_inference.errors import EmptyFile, OCRError, UnsupportedType
 

@@ -1,4 +1,4 @@
-"""Every case of the hostile corpus (tests/hostile.py) through ``open_document``: refused
+"""Every case of the hostile corpus (ocr_dev.hostile) through ``open_document``: refused
 with its own error class and code, or read as the type its first bytes name."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import hostile
-from hostile import CASES, Hostile
+from ocr_dev import hostile
+from ocr_dev.hostile import CASES, Hostile
 from ocr_inference.documents import Limits, open_document
 from ocr_inference.documents import pdf as pdf_module
 from ocr_inference.errors import InputError, OCRError, TooManyPages, TooManyPixels

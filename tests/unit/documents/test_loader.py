@@ -7,7 +7,7 @@ import pypdf
 import pytest
 from PIL import Image
 
-from factories import encode, multipage, png_with_header_size, text_image
+from ocr_dev.factories import encode, multipage, png_with_header_size, text_image
 from ocr_inference.documents import DocumentType, Limits, open_document
 from ocr_inference.errors import (
     CorruptDocument,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import encode, multipage, text_image
+from ocr_dev.factories import encode, multipage, text_image
 from ocr_inference.documents import DocumentType, detect_type, sniff_type
 from ocr_inference.errors import EmptyFile, UnsupportedType
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from factories import PdfPage, multipage, pdf_document, text_image
 from ocr_dev.evaluation import page_scores
+from ocr_dev.factories import PdfPage, multipage, pdf_document, text_image
 from ocr_inference.documents import Limits, Page, open_document
 from ocr_inference.documents.text_layer import Quad, TextLayer
 

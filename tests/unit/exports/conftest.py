@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from ocr_dev.export_sample import sample_result
 from ocr_inference.schemas import DocumentResult
-from unit.exports.sample import sample_result
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import io
 import numpy as np
 from PIL import Image
 
+from ocr_dev.export_sample import page_images
 from ocr_inference.exports import draw_overlay, to_png
 from ocr_inference.schemas import DocumentResult
-from unit.exports.sample import page_images
 
 
 def test_overlay_draws_lines_and_blocks_in_two_colours(result: DocumentResult) -> None:

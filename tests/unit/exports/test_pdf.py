@@ -9,9 +9,9 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
+from ocr_dev.export_sample import PAGES, page_images
 from ocr_inference.exports import PdfPage, iter_pdf, to_pdf
 from ocr_inference.schemas import Block, Detection, DocumentResult, PageInfo, ResultMeta, Word
-from unit.exports.sample import PAGES, page_images
 
 
 def _pdf(result: DocumentResult) -> bytes:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from ocr_dev.export_sample import PAGES
 from ocr_inference.exports import to_text
 from ocr_inference.schemas import DocumentResult
-from unit.exports.sample import PAGES
 
 
 def test_lines_in_reading_order_and_pages_separated_by_form_feed(result: DocumentResult) -> None:

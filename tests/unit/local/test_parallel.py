@@ -7,7 +7,7 @@ import os
 import signal
 from pathlib import Path
 
-from factories import PAGE_LINES, encode, multipage, text_image
+from ocr_dev.factories import PAGE_LINES, encode, multipage, text_image
 from ocr_inference.documents import Limits
 from ocr_inference.local.batch import page_count
 from ocr_inference.local.parallel import _FileRun, process_files

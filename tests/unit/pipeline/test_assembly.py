@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from factories import document_page
+from ocr_dev.factories import document_page
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.assembly import merge_results

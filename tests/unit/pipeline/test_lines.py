@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from factories import text_image
+from ocr_dev.factories import text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig, models
 from ocr_inference.pipeline.config import TextDetectionConfig

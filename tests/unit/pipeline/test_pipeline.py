@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from factories import PAGE_LINES, text_image
+from ocr_dev.factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig, models
 from ocr_inference.pipeline.engine import EngineConfig

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from factories import PAGE_LINES, PdfPage, pdf_document, text_image
+from ocr_dev.factories import PAGE_LINES, PdfPage, pdf_document, text_image
 from ocr_inference.documents import Limits, open_document
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig

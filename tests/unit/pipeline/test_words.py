@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import ImageFont
 
-from factories import text_image
+from ocr_dev.factories import text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig

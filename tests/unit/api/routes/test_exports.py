@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from typer.testing import CliRunner
 
-from factories import PdfPage, multipage, pdf_document, text_image
+from ocr_dev.export_sample import FONT_SIZE, PAGES, sample_result
+from ocr_dev.factories import PdfPage, multipage, pdf_document, text_image
 from ocr_inference.api import create_app
 from ocr_inference.cli import app as cli_app
 from ocr_inference.config import Settings
-from unit.exports.sample import FONT_SIZE, PAGES, sample_result
 
 KEY_A, KEY_B = "k-a-0123456789abcdef", "k-b-0123456789abcdef"
 URL = "/api/v1/ocr/results"

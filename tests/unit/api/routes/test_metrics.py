@@ -8,12 +8,12 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from factories import encode, text_image
+from ocr_dev.factories import encode, text_image
+from ocr_dev.support import Labels, parse_metrics
 from ocr_inference.api import create_app
 from ocr_inference.config import Settings
 from ocr_inference.tasks.counters import DURATION_BUCKETS
 from ocr_inference.tasks.store import TaskStore
-from support import Labels, parse_metrics
 
 KEY = "metrics-key-5d1e"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from factories import PAGE_LINES, text_image
+from ocr_dev.factories import PAGE_LINES, text_image
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine.fake import FakeEngine

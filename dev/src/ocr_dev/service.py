@@ -1,5 +1,6 @@
-"""The integration tests' handle on the service that ``conftest.py`` starts (with
-``ocr_inference.local.launcher``): a client of its API and its Redis, and its worker's pool."""
+"""The integration tests' handle on the service that ``tests/integration/conftest.py``
+starts (with ``ocr_inference.local.launcher``): a client of its API and its Redis, and its
+worker's pool."""
 
 from __future__ import annotations
 

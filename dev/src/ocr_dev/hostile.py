@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pypdf
 from PIL import Image
 
-from factories import encode, multipage, png_with_header_size, raw_pdf, text_image
+from ocr_dev.factories import encode, multipage, png_with_header_size, raw_pdf, text_image
 from ocr_inference.documents import DocumentType
 from ocr_inference.errors import (
     CorruptDocument,

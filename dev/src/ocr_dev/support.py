@@ -1,11 +1,13 @@
-"""Small helpers shared by the tests."""
+"""Small helpers shared by the tests: where the evaluation documents are, and a parser of
+the Prometheus text exposition."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+# dev/src/ocr_dev/support.py: ocr_dev is always installed editable (make install-dev)
+REPO = Path(__file__).resolve().parents[3]
 EVAL_DIR = (REPO.parent / "shared" / "eval").resolve()
 
 

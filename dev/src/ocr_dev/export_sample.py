@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import ImageFont
 
-from factories import PAGE_LINES, text_image
+from ocr_dev.factories import PAGE_LINES, text_image
 from ocr_inference.schemas import (
     Block,
     Detection,
@@ -45,7 +45,9 @@ def page_images() -> list[np.ndarray]:
 
 
 def sample_result() -> DocumentResult:
-    detections, layout, pages = [], [], []
+    detections: list[Detection] = []
+    layout: list[Block] = []
+    pages: list[PageInfo] = []
     for number, lines in enumerate(PAGES, start=1):
         page_lines = [_line(text, row, number) for row, text in enumerate(lines)]
         for line in page_lines:

@@ -8,7 +8,7 @@ from typing import Any
 
 from PIL.PngImagePlugin import PngInfo
 
-from factories import PAGE_LINES, document_page, encode, multipage, text_image
+from ocr_dev.factories import PAGE_LINES, document_page, encode, multipage, text_image
 
 
 def document(pages: int, first: int = 0) -> bytes:
@@ -18,7 +18,7 @@ def document(pages: int, first: int = 0) -> bytes:
 
 def marked_document(marker: bytes) -> bytes:
     """A one-page PNG carrying ``marker`` (``key\\0value``) as a text chunk, the way
-    ``reliability.faulty_worker`` is asked for a fault."""
+    ``ocr_dev.faulty_worker`` is asked for a fault."""
     key, value = marker.split(b"\x00")
     info = PngInfo()
     info.add_text(key.decode(), value.decode())

@@ -5,8 +5,8 @@
 - bytes containing ``CRASH_MARKER`` make its task kill its own process, every time, as a
   native crash in a decoder would (a poison document).
 
-Run as ``python -m reliability.faulty_worker worker ...`` with ``tests/`` on PYTHONPATH;
-the pool processes are forked from this one and inherit the patch.
+Run as ``python -m ocr_dev.faulty_worker worker ...`` (``ocr_dev.cluster`` does); the pool
+processes are forked from this one and inherit the patch.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def _open_or_hang(runtime: WorkerRuntime, document_id: str, *args: Any) -> Any:
     return _open(runtime, document_id, *args)
 
 
-tasks._open = _open_or_hang
+# a monkeypatch, typed loosely on purpose, until the worker runtime has a document-opener hook
+tasks._open = _open_or_hang  # type: ignore[assignment]
 
 if __name__ == "__main__":
     cli.app()

@@ -1,6 +1,6 @@
 """A service on this machine whose parts can be killed and restarted one by one: a
 Redis-compatible server with AOF on, worker processes (with the fault of
-``reliability.faulty_worker``) and the API process. Used by the fault-injection tests and
+``ocr_dev.faulty_worker``) and the API process. Used by the fault-injection tests and
 by ``bench/reliability.py``."""
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from typing import Any
 
 import httpx
 
-from integration.service import Service
+from ocr_dev.service import Service
 from ocr_inference.local.launcher import free_port, log_tails, start_process, wait_ready
 from ocr_inference.local.processes import stop_all
 from ocr_inference.local.redis_server import EmbeddedRedis
-from support import REPO
 
-TESTS_DIR = REPO / "tests"
 ENDED = {"SUCCESS", "FAILURE"}
 
 
@@ -39,7 +37,6 @@ class Cluster:
         self.port = free_port()
         self.env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
             "REDIS_URL": self.redis.url,
             "OCR_PORT": str(self.port),
             "OCR_DEVICE": "cpu",
@@ -80,7 +77,7 @@ class Cluster:
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         self._started += 1
         log = self.work_dir / f"{self._started:02d}-{name}.log"
-        return start_process(args, self.env, log, module="reliability.faulty_worker")
+        return start_process(args, self.env, log, module="ocr_dev.faulty_worker")
 
     def start_api(self) -> subprocess.Popen[bytes]:
         self.api = self._start("api", ["serve"])

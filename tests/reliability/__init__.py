@@ -1,1 +1,0 @@
-"""Fault-injection tests and the harness bench/reliability.py shares with them."""
