@@ -10,19 +10,19 @@ from typing import Literal
 import numpy as np
 
 from ocr_inference.documents import Page
-from ocr_inference.documents.text_layer import Quad as LayerQuad
 from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.assembly import ResultBuilder
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, Engines, Loader, Model
-from ocr_inference.pipeline.geometry import Image, Quad, to_submitted, turn_upright
-from ocr_inference.pipeline.layout import LayoutDetector
-from ocr_inference.pipeline.lines import LineReader, ReadLine, Timings
+from ocr_inference.pipeline.geometry import Image, Quad, turn_upright
+from ocr_inference.pipeline.layout import LayoutBlock, LayoutDetector
+from ocr_inference.pipeline.lines import LineReader, Timings
 from ocr_inference.pipeline.page_orientation import PageOrientation
+from ocr_inference.pipeline.page_records import ReadPage, ReadTable, layer_lines
 from ocr_inference.pipeline.reading_order import arrange
-from ocr_inference.pipeline.tables import GridCell, TableRecognizer, fill, grid, to_html
+from ocr_inference.pipeline.tables import TableRecognizer, fill, grid, to_html
 from ocr_inference.pipeline.text_detection import TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
@@ -34,8 +34,6 @@ from ocr_inference.schemas import (
     PageInfo,
     ResultMeta,
     Table,
-    TableCell,
-    Word,
 )
 
 ProgressCallback = Callable[[int, int], None]
@@ -43,11 +41,21 @@ Source = Literal["text_layer", "ocr"]
 
 
 class Pipeline:
-    """Page orientation, text lines, layout and tables over document pages.
+    """The pipeline file's stages, loaded once and run over the pages of any number of
+    documents.
 
-    Built once per process (model loading is the expensive part); ``run`` keeps no state
-    between calls, so one instance serves any number of documents. ``loader`` runs the
-    models: the engines ``engine`` configures, or a fake one in tests of the plumbing.
+    Built once per process: the constructor resolves and verifies each switched-on stage's
+    model (the ``models`` of a result's meta) and loads it with ``loader``: the engines
+    ``engine`` configures, or a fake one in tests of the plumbing. ``run`` reads a
+    document's pages into one DocumentResult and keeps no state between calls.
+
+    Each page (``run_page``) is read from its own text layer when the pipeline file's
+    ``text_layer`` allows it and the layer can be trusted; otherwise by OCR: page
+    orientation (when switched on) turns it upright, then text detection, line orientation
+    (when switched on) and recognition read its lines and words. Either way layout
+    detection (when switched on) finds its blocks, lines and blocks are put in reading
+    order, table recognition (when switched on) reads the table blocks, and every box is
+    mapped back onto the page as submitted. ``run_table`` reads an image that is one table.
     """
 
     def __init__(
@@ -166,81 +174,48 @@ class Pipeline:
         pipeline file says so (``_text_layer``). ``timings`` adds up each stage's seconds."""
         timings = Timings() if timings is None else timings
         layer = self._text_layer(page)
-        rotation = 0
-        if layer is not None:
-            rotation = layer.rotation
-        elif self._page_orientation is not None:
-            turned = self._page_orientation(page.image)
-            timings["page_orientation"] += turned.seconds
-            rotation = turned.rotation
+        rotation = self._rotation(page, timings) if layer is None else layer.rotation
         image = turn_upright(page.image, rotation)
-        lines = self._lines(image, timings) if layer is None else _layer_lines(layer, page)
-        regions = []
-        if self._layout is not None:
-            found = self._layout(image)
-            timings["layout"] += found.seconds
-            regions = found.blocks
-        height, width = image.shape[:2]
-
-        def submitted(quad: Quad) -> list[list[int]]:
-            return _to_points(to_submitted(quad, rotation, width, height))
-
+        lines = self._lines(image, timings) if layer is None else layer_lines(layer, page)
+        regions = self._regions(image, timings)
         order, owners = arrange(regions, [line.quad for line in lines])
-        block_rank: dict[int | None, int] = {r: rank for rank, r in enumerate(order.blocks)}
-        detections = [
-            Detection(
-                text=lines[i][1],
-                box=submitted(lines[i][0]),
-                confidence=round(lines[i][2], 4),
-                page_number=page.number,
-                block=block_rank.get(owners[i]),
-                words=[
-                    Word(text=text, box=submitted(quad), confidence=round(confidence, 4))
-                    for text, quad, confidence in lines[i].words
-                ],
-            )
-            for i in order.lines
-        ]
-        blocks = [
-            Block(
-                page_number=page.number,
-                label=regions[region].label,
-                box=submitted(_rect_quad(regions[region].box)),
-                confidence=round(regions[region].confidence, 4),
-                order=rank,
-                text="\n".join(d.text for d in detections if d.block == rank),
-            )
-            for rank, region in enumerate(order.blocks)
-        ]
-        tables = []
-        if self._tables is not None:
-            for rank, region in enumerate(order.blocks):
-                if regions[region].label == "table":
-                    members = [
-                        (lines[i][0], lines[i][1]) for i, o in enumerate(owners) if o == region
-                    ]
-                    table = self._read_table(image, regions[region].box, members, timings)
-                    tables.append(
-                        Table(
-                            page_number=page.number,
-                            block=rank,
-                            box=blocks[rank].box,
-                            html=table.html,
-                            cells=[
-                                TableCell(
-                                    row=cell.row,
-                                    col=cell.col,
-                                    row_span=cell.row_span,
-                                    col_span=cell.col_span,
-                                    box=submitted(quad),
-                                    text=text,
-                                )
-                                for cell, quad, text in table.cells
-                            ],
-                        )
-                    )
+        height, width = image.shape[:2]
+        read = ReadPage(page.number, lines, regions, order, owners, rotation, width, height)
+        detections = read.detections()
+        blocks = read.blocks(detections)
+        tables = self._page_tables(image, read, blocks, timings)
         source: Source = "ocr" if layer is None else "text_layer"
         return PageOutcome(detections, blocks, rotation, tables, source)
+
+    def _rotation(self, page: Page, timings: Timings) -> int:
+        """How far ``page`` is turned clockwise, by page orientation (0 when it is off)."""
+        if self._page_orientation is None:
+            return 0
+        turned = self._page_orientation(page.image)
+        timings["page_orientation"] += turned.seconds
+        return turned.rotation
+
+    def _regions(self, image: Image, timings: Timings) -> list[LayoutBlock]:
+        """The layout blocks of an upright page image (none when layout detection is off)."""
+        if self._layout is None:
+            return []
+        found = self._layout(image)
+        timings["layout"] += found.seconds
+        return found.blocks
+
+    def _page_tables(
+        self, image: Image, read: ReadPage, blocks: list[Block], timings: Timings
+    ) -> list[Table]:
+        """The tables of the page's ``table`` blocks, cells filled from the lines in them."""
+        if self._tables is None:
+            return []
+        tables = []
+        for rank, region in enumerate(read.order.blocks):
+            if read.regions[region].label == "table":
+                box, members = read.regions[region].box, read.members(region)
+                table = self._read_table(image, box, members, timings)
+                tables.append(read.table(table, blocks[rank]))
+        return tables
 
     def _text_layer(self, page: Page) -> TextLayer | None:
         """The text layer to read ``page`` from, or None to OCR it: a usable layer unless
@@ -294,38 +269,4 @@ class PageOutcome:
     source: Source = "ocr"
 
 
-@dataclass
-class ReadTable:
-    html: str
-    cells: list[tuple[GridCell, Quad, str]]
-
-
 _TABLE_PAD = 6  # pixels of margin around a table block, so border cells are whole
-
-
-def _layer_lines(layer: TextLayer, page: Page) -> list[ReadLine]:
-    """A text layer's lines, with the boxes of their words where the layer draws them, as
-    read lines of the page turned upright by its rotation."""
-    turn = (360 - layer.rotation) % 360  # from the page as rendered to the upright page
-
-    def upright(quad: LayerQuad) -> Quad:
-        return to_submitted(np.array(quad, dtype=np.float32), turn, page.width, page.height)
-
-    return [
-        ReadLine(
-            upright(line.quad),
-            line.text,
-            1.0,
-            [(word.text, upright(word.quad), 1.0) for word in line.words],
-        )
-        for line in layer.lines
-    ]
-
-
-def _rect_quad(rect: tuple[float, float, float, float]) -> Quad:
-    x0, y0, x1, y1 = rect
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
-
-
-def _to_points(quad: Quad) -> list[list[int]]:
-    return [[int(x), int(y)] for x, y in np.rint(quad).astype(np.int64)]
