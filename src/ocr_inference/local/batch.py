@@ -67,7 +67,7 @@ def process_file(
         return FileOutcome(path, _unreadable(path, exc))
     try:
         document = open_document(
-            data, limits, text_layer=pipeline.config.text_layer != "never", select=select
+            data, limits, text_layer=pipeline.config.reads_text_layer, select=select
         )
         return FileOutcome(path, pipeline.run(document.pages, document.page_count, on_page))
     except OCRError as exc:

@@ -278,6 +278,11 @@ class PipelineConfig(_Section):
         return self
 
     @property
+    def reads_text_layer(self) -> bool:
+        """Whether PDF pages are opened with their text layer (``text_layer`` not never)."""
+        return self.text_layer != "never"
+
+    @property
     def orientation_on(self) -> bool:
         return self.use_doc_preprocessor and self.use_doc_orientation_classify
 

@@ -231,7 +231,7 @@ def _open(
         document_id,
         runtime.limits,
         dpi=options.dpi,
-        text_layer=runtime.settings.pipeline.text_layer != "never",
+        text_layer=runtime.settings.pipeline.reads_text_layer,
         select=select,
     )
     return document, document.page_count if chosen is None else len(chosen)
