@@ -55,19 +55,6 @@ def load_charset(metadata: Mapping[str, str], characters: Path | None = None) ->
     return ["", *metadata["character"].splitlines(), " "]
 
 
-def ctc_greedy_decode(
-    probs: npt.NDArray[np.float32], charset: list[str]
-) -> list[tuple[str, float]]:
-    """Best path decoding of (N, T, C) probabilities: collapse repeats, drop blanks (0).
-
-    Confidence is the mean probability of the kept characters (0 for an empty line).
-    """
-    decoded = []
-    for chars, _, kept in ctc_best_path(probs, charset):
-        decoded.append(("".join(chars), float(kept.mean()) if len(kept) else 0.0))
-    return decoded
-
-
 def ctc_best_path(
     probs: npt.NDArray[np.float32], charset: list[str]
 ) -> list[tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
