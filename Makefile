@@ -48,23 +48,23 @@ test: lint typecheck system-deps  ## lint, types and every test not marked slow
 
 reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz run, and docs/reliability.md
 	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -m "slow or fuzz"
-	$(RUN) python bench/reliability.py --write-docs docs/reliability.md
+	$(RUN) python -m bench.reliability --write-docs docs/reliability.md
 
 bench: install-dev  ## engines per model, memory, accuracy and speed against Tesseract and RapidOCR, tables, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
-	$(RUN) python bench/engines.py --threads 2 --write-docs docs/benchmarks.md
-	$(RUN) python bench/memory.py --write-docs docs/benchmarks.md
-	$(RUN) python bench/compare.py --profile default --profile text-fast \
+	$(RUN) python -m bench.engines --threads 2 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.memory --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.compare --profile default --profile text-fast \
 		--engine openvino --engine onnxruntime --precision f32 --precision bf16 \
 		--with-rapidocr --json out/compare.json \
 		--write-docs docs/benchmarks.md --chart docs/benchmark-speed-vs-cer.png
-	$(RUN) python bench/tables.py --write-docs docs/benchmarks.md
-	$(RUN) python bench/compare.py --profile text-accurate --profile text-mixed \
+	$(RUN) python -m bench.tables --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.compare --profile text-accurate --profile text-mixed \
 		--engine openvino --engine onnxruntime --with-rapidocr --reuse out/compare.json \
 		--json out/compare-profiles.json --write-docs docs/benchmarks-profiles.md
-	$(RUN) python bench/text_layer.py --ocr-limit 3 --write-docs docs/benchmarks.md
-	$(RUN) python bench/split.py --pages 20 --write-docs docs/benchmarks.md
-	$(RUN) python bench/load.py --pages 200 --clients 50 --write-docs docs/benchmarks.md
-	$(RUN) python bench/searchable_pdf.py --limit 20 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.text_layer --ocr-limit 3 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.split --pages 20 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.load --pages 200 --clients 50 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.searchable_pdf --limit 20 --write-docs docs/benchmarks.md
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

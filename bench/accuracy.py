@@ -7,7 +7,7 @@ ground-truth JSON with ``ocr_dev.evaluation.page_scores``.
 
 Usage::
 
-    python bench/accuracy.py [--eval-dir ../shared/eval] [--sets sroie,funsd]
+    python -m bench.accuracy [--eval-dir ../shared/eval] [--sets sroie,funsd]
                              [--limit N] [--out DIR] [--json]
 
 The ground truth is read from the evaluation directory in place (see its README.md);
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import (
+from bench.common import (
     DEFAULT_LIMITS,
     add_page_set_arguments,
     find_cli,

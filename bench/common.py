@@ -2,8 +2,9 @@
 
 Page selection and ground-truth reading for ``../shared/eval`` (see its README.md), the
 ``ocr-inference`` executable and its command over a set, reading result JSONs, number
-formatting, and rewriting one marked section of a Markdown file. The scripts import this
-module as ``common`` (Python puts the script's own directory first on ``sys.path``).
+formatting, and rewriting one marked section of a Markdown file. ``bench`` is a package:
+the scripts run from the repository root as ``python -m bench.<name>`` and import this
+module as ``bench.common``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ an earlier ``--json`` output made on the same CPU model over the same pages.
 
 Usage::
 
-    python bench/compare.py [--eval-dir ../shared/eval] [--sets sroie,funsd] [--limit N]
+    python -m bench.compare [--eval-dir ../shared/eval] [--sets sroie,funsd] [--limit N]
                             [--profile NAME]... [--engine onnxruntime|openvino]...
                             [--precision f32|bf16]... [--jobs J]
                             [--pipeline-env KEY=VALUE]... [--with-rapidocr]
@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import add_page_set_arguments, find_cli, page_sets, select_images, write_section
-from compare_report import END, START, Context, markdown, print_table, write_chart
-from compare_reuse import Key, earlier_machine, reusable_runs, reused_groups
-from compare_scores import add_ratios, score
-from compare_tesseract import (
+from bench.common import add_page_set_arguments, find_cli, page_sets, select_images, write_section
+from bench.compare_report import END, START, Context, markdown, print_table, write_chart
+from bench.compare_reuse import Key, earlier_machine, reusable_runs, reused_groups
+from bench.compare_scores import add_ratios, score
+from bench.compare_tesseract import (
     TESSERACT_PACKAGES,
     TESSERACT_PARALLEL,
     TESSERACT_TOOLS,
@@ -60,7 +60,7 @@ from compare_tesseract import (
     run_tesseract,
     run_tesseract_parallel,
 )
-from compare_tools import (
+from bench.compare_tools import (
     DEFAULT_PRECISION,
     DEFAULT_PROFILE,
     ENGINES,
@@ -72,7 +72,7 @@ from compare_tools import (
     run_ocr_inference,
     variants,
 )
-from machine import cpu_info, machine_record, usable_cores
+from bench.machine import cpu_info, machine_record, usable_cores
 
 SETS = ("sroie", "funsd", "docbank")
 REUSE_TOOLS = (*TESSERACT_TOOLS, RAPIDOCR)
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.datetime.now(datetime.UTC)
     arguments = sys.argv[1:] if argv is None else argv
     context = Context(
-        command=shlex.join(["python", "bench/compare.py", *arguments]),
+        command=shlex.join(["python", "-m", "bench.compare", *arguments]),
         date=now.strftime("%Y-%m-%d"),
         machine=machine_for(plan, results, args.reuse),
         references=references,

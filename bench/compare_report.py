@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compare_scores import FIGURES, headline
-from compare_tools import RAPIDOCR
-from machine import machine_line
+from bench.compare_scores import FIGURES, headline
+from bench.compare_tools import RAPIDOCR
+from bench.machine import machine_line
 
 START, END = "<!-- compare:start -->", "<!-- compare:end -->"
 HEADERS = ["set", "tool", "pages", *(label for _, label, _ in FIGURES)]

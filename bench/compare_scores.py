@@ -8,9 +8,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from common import ground_truth_lines, number, percent, read_truth
-from compare_tesseract import TESSERACT_TOOLS
-from compare_tools import RAPIDOCR, ToolRun
+from bench.common import ground_truth_lines, number, percent, read_truth
+from bench.compare_tesseract import TESSERACT_TOOLS
+from bench.compare_tools import RAPIDOCR, ToolRun
 from ocr_dev.evaluation import page_scores
 
 KIB_PER_MIB = 1024

@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import PageResult
-from compare_tools import TAIL_CHARS, ToolRun
-from measure import Measured, TreeRss, run_measured
+from bench.common import PageResult
+from bench.compare_tools import TAIL_CHARS, ToolRun
+from bench.measure import Measured, TreeRss, run_measured
 from ocr_dev.evaluation import BoxedLine
 
 TESSERACT = "tesseract"

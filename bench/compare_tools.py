@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import PageResult, process_command, read_results
-from measure import TreeRss, run_measured
+from bench.common import PageResult, process_command, read_results
+from bench.measure import TreeRss, run_measured
 from ocr_dev.evaluation import BoxedLine
 
 DEFAULT_PROFILE = "default"

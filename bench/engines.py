@@ -6,7 +6,7 @@ This is the measurement behind each model's ``cpu_engine`` in the manifest
 
 Usage::
 
-    python bench/engines.py [--threads 2] [--repeat 5] [--write-docs docs/benchmarks.md]
+    python -m bench.engines [--threads 2] [--repeat 5] [--write-docs docs/benchmarks.md]
 
 Prints figures; asserts nothing.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common import write_section
-from machine import machine_line, machine_record
+from bench.common import write_section
+from bench.machine import machine_line, machine_record
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline import models
 from ocr_inference.pipeline.engine import EngineConfig
@@ -144,7 +144,7 @@ def main() -> int:
     print(widths)
     if args.write_docs:
         section = (
-            f"{START}\n## Engines per model\n\nCommand: `python bench/engines.py --threads "
+            f"{START}\n## Engines per model\n\nCommand: `python -m bench.engines --threads "
             f"{args.threads} --write-docs {args.write_docs}`, run on "
             f"{time.strftime('%Y-%m-%d')}.\n\nMachine: {machine_line(machine_record(None, ()))}\n\n"
             "Best of the repeats, after one warm-up call per shape; the difference is the "

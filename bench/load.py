@@ -1,7 +1,7 @@
 """Service overhead under load: many clients submit pages through the API and poll for
 their results, against the same pages processed in-process, on the same machine.
 
-    python bench/load.py [--pages 200] [--clients 50] [--write-docs docs/benchmarks.md]
+    python -m bench.load [--pages 200] [--clients 50] [--write-docs docs/benchmarks.md]
 
 Phase 1 runs the pipeline in this process over the pages (models loaded beforehand, not
 timed) and gives the in-process pages/min. Phase 2 starts the service (embedded
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import httpx
 
-from common import DEFAULT_EVAL_DIR, IMAGE_SUFFIXES, number, write_section
-from service import running_service
+from bench.common import DEFAULT_EVAL_DIR, IMAGE_SUFFIXES, number, write_section
+from bench.service import running_service
 
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 SETS = ("sroie", "funsd")
@@ -189,7 +189,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.pages < 1 or args.clients < 1:
         parser.error("--pages and --clients must be at least 1")
-    args.command = "python bench/load.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    args.command = "python -m bench.load " + " ".join(argv if argv is not None else sys.argv[1:])
     return args
 
 

@@ -1,14 +1,14 @@
 """Where a process's memory goes: the working memory of text detection by input size and
 engine, and a pipeline's resident memory over a run of pages.
 
-Each detection figure comes from a fresh process (``python bench/memory.py --one ...``):
+Each detection figure comes from a fresh process (``python -m bench.memory --one ...``):
 the model is loaded, run once on a blank input of that size, and the growth of the peak
 RSS over the RSS after loading is reported. The run over pages loads the default pipeline
 and prints the RSS after every few pages and the peak so far.
 
 Usage::
 
-    python bench/memory.py [--pages 24] [--set sroie] [--write-docs docs/benchmarks.md]
+    python -m bench.memory [--pages 24] [--set sroie] [--write-docs docs/benchmarks.md]
 
 Prints figures; asserts nothing.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from common import DEFAULT_EVAL_DIR, select_images, write_section
-from machine import machine_line, machine_record
+from bench.common import DEFAULT_EVAL_DIR, REPO_ROOT, select_images, write_section
+from bench.machine import machine_line, machine_record
 
 START, END = "<!-- memory:start -->", "<!-- memory:end -->"
 SIZES = ((960, 736), (1280, 960), (1600, 1216), (2016, 1536))
@@ -79,7 +79,11 @@ def detection_rows() -> list[str]:
         for engine, precision in VARIANTS:
             args = ["--one", engine, precision, str(height), str(width)]
             out = subprocess.run(
-                [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+                [sys.executable, "-m", "bench.memory", *args],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             cells.append(f"{json.loads(out.splitlines()[-1])['working']:.0f}")
         rows.append("| " + " | ".join(cells) + " |")
@@ -116,7 +120,7 @@ def main() -> int:
     args = parser.parse_args()
     detection = detection_rows()
     pipeline = pipeline_rows(args.set, args.pages)
-    command = f"python bench/memory.py --pages {args.pages} --set {args.set}"
+    command = f"python -m bench.memory --pages {args.pages} --set {args.set}"
     section = "\n".join(
         [
             START,

@@ -1,7 +1,7 @@
 """Fault injection at scale: many documents through a real service while its parts are
 killed and restarted; every accepted task is followed to its end.
 
-    python bench/reliability.py [--tasks 200] [--kills 20] [--write-docs docs/reliability.md]
+    python -m bench.reliability [--tasks 200] [--kills 20] [--write-docs docs/reliability.md]
 
 Each scenario starts its own service (embedded Redis-compatible server with AOF, one
 worker with two processes, the API) from ``ocr_dev.cluster``, with the faults of
@@ -30,12 +30,12 @@ from tempfile import TemporaryDirectory
 
 import httpx
 
-from common import write_section
+from bench.common import write_section
+from bench.reliability_run import TIME_LIMIT_S, Row, Task, scenario
 from ocr_dev.faulty_worker import CRASH_MARKER, HANG_MARKER
 from ocr_dev.hostile import CASES
 from ocr_dev.service import pool_children
 from ocr_dev.workload import document, marked_document
-from reliability_run import TIME_LIMIT_S, Row, Task, scenario
 
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
 PROBED = "GET /api/v1/ocr/results/{id}"
@@ -249,7 +249,7 @@ def run_scenarios(args: argparse.Namespace, probes: dict[str, float]) -> list[Ro
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python bench/reliability.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bench.reliability " + " ".join(argv if argv is not None else sys.argv[1:])
     probes: dict[str, float] = {}
     started = time.monotonic()
     rows = run_scenarios(args, probes)

@@ -21,7 +21,7 @@ line ends joined again):
 As a reference, the same comparison is made for ``pdftotext`` on the original PDF, against
 the text-layer result: the order a well-made PDF gives.
 
-    python bench/searchable_pdf.py [--eval-dir ../shared/eval] [--limit 20] [--json]
+    python -m bench.searchable_pdf [--eval-dir ../shared/eval] [--limit 20] [--json]
 
 Prints figures; asserts nothing. Needs ``pdftotext`` (poppler-utils).
 """
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import DEFAULT_EVAL_DIR, find_cli, percent, process_command, write_section
+from bench.common import DEFAULT_EVAL_DIR, find_cli, percent, process_command, write_section
 from ocr_inference.exports import PdfPage, to_pdf
 from ocr_inference.schemas import DocumentResult
 
@@ -176,7 +176,7 @@ def main() -> int:
                 }
             )
         )
-    command = f"python bench/searchable_pdf.py --limit {args.limit}"
+    command = f"python -m bench.searchable_pdf --limit {args.limit}"
     section = markdown(orders, command)
     print(section)
     for name, o in orders.items():

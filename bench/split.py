@@ -1,7 +1,7 @@
 """One long document across worker processes: the time from submit to result of a
 multi-page document, with one worker process, with two, and with two but no splitting.
 
-    python bench/split.py [--pages 20] [--write-docs docs/benchmarks.md]
+    python -m bench.split [--pages 20] [--write-docs docs/benchmarks.md]
 
 Each configuration starts its own service (embedded Redis-compatible server, one
 ``ocr-inference worker`` with ``--concurrency`` processes, the API) with one ONNX Runtime
@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from common import DEFAULT_EVAL_DIR, IMAGE_SUFFIXES, number, write_section
-from service import running_service
+from bench.common import DEFAULT_EVAL_DIR, IMAGE_SUFFIXES, number, write_section
+from bench.service import running_service
 
 START, END = "<!-- split:start -->", "<!-- split:end -->"
 NO_SPLIT = 10_000  # OCR_PAGES_PER_TASK larger than any document here
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--write-docs", type=Path)
     args = parser.parse_args(argv)
-    command = "python bench/split.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bench.split " + " ".join(argv if argv is not None else sys.argv[1:])
     data = document(args.eval_dir, args.pages)
     runs = [
         (f"1 process, ranges of {args.per_task}", 1, args.per_task),

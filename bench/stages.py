@@ -7,7 +7,7 @@ compare models, engines, precisions and parameters before a full ``bench/compare
 
 Usage::
 
-    python bench/stages.py [--profile text-fast] [--sets sroie,funsd] [--limit 12]
+    python -m bench.stages [--profile text-fast] [--sets sroie,funsd] [--limit 12]
                            [--engine openvino] [--precision bf16] [--threads 2]
                            [--set SubModules.TextRecognition.batch_size=16 ...]
 
@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from common import DEFAULT_EVAL_DIR, ground_truth_lines, read_truth, select_images
+from bench.common import DEFAULT_EVAL_DIR, ground_truth_lines, read_truth, select_images
 from ocr_dev.evaluation import page_scores
 from ocr_inference.documents import Page
 from ocr_inference.pipeline import EngineConfig, Pipeline, PipelineConfig

@@ -2,7 +2,7 @@
 crops and on ICDAR-2013 full pages (where layout detection must find each table first),
 and precision/recall of layout table blocks against the ICDAR table boxes at IoU 0.5.
 
-    python bench/tables.py [--eval-dir ../shared/eval] [--pubtabnet 40] [--icdar 60]
+    python -m bench.tables [--eval-dir ../shared/eval] [--pubtabnet 40] [--icdar 60]
                            [--json] [--write-docs docs/benchmarks.md]
 
 Prints figures; asserts nothing.
@@ -164,7 +164,7 @@ def main() -> int:
         pubtabnet(pipeline, args.eval_dir / "pubtabnet", args.pubtabnet),
         icdar(pipeline, args.eval_dir / "icdar2013_tables", args.icdar),
     ]
-    command = "python bench/tables.py " + " ".join(sys.argv[1:])
+    command = "python -m bench.tables " + " ".join(sys.argv[1:])
     section = markdown(results, command.strip())
     print(json.dumps(results, indent=2) if args.json else section)
     if args.write_docs:

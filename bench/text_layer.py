@@ -23,7 +23,7 @@ model loading and one warm-up page per path excluded. OCR is slow: ``--ocr-limit
 it on the first N pages of each set only; the other paths are then also scored on those N
 pages, side by side.
 
-    python bench/text_layer.py [--eval-dir ../shared/eval] [--docbank 20] [--icdar 30]
+    python -m bench.text_layer [--eval-dir ../shared/eval] [--docbank 20] [--icdar 30]
                                [--ocr-limit N] [--dpi 300] [--layout] [--json]
 
 Prints figures; asserts nothing.
@@ -45,7 +45,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from common import (
+from bench.common import (
     DEFAULT_EVAL_DIR,
     ground_truth_lines,
     number,
@@ -338,7 +338,7 @@ def main() -> int:
         results.append({"set": name, "dpi": args.dpi, "rows": rows})
         if not args.json:
             report(f"{name}: {len(items)} pages at {args.dpi} dpi", rows)
-    command = "python bench/text_layer.py " + " ".join(sys.argv[1:])
+    command = "python -m bench.text_layer " + " ".join(sys.argv[1:])
     stage_names = "every stage of the pipeline file" if args.layout else "text only"
     if args.write_docs:
         write_section(args.write_docs, START, END, markdown(results, command.strip(), stage_names))
