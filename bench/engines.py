@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def measure(spec: models.ModelSpec, threads: int, repeat: int) -> list[str]:
             ]
         got = model(tensor)
         diff = max(float(np.abs(g - e).max()) for g, e in zip(got, expected, strict=True))
-        ms = best_ms(lambda model=model: model(tensor), repeat)
+        ms = best_ms(partial(model, tensor), repeat)
         row += [f"{ms:.1f} ({model.precision}, max diff {diff:.1g})"]
         if precision == "f32":
             row += [f"{model.load_seconds:.2f}"]
@@ -105,9 +106,7 @@ def width_rows(threads: int, repeat: int) -> list[str]:
             start = time.perf_counter()
             model(tensor)
             first = 1000 * (time.perf_counter() - start) / batch
-            cells.append(
-                f"{best_ms(lambda m=model, t=tensor: m(t), repeat) / batch:.1f} ({first:.1f})"
-            )
+            cells.append(f"{best_ms(partial(model, tensor), repeat) / batch:.1f} ({first:.1f})")
         rows.append("| " + " | ".join(cells) + " |")
     return rows
 

@@ -16,6 +16,7 @@ import platform
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -34,7 +35,7 @@ START, END = "<!-- tables:start -->", "<!-- tables:end -->"
 Rect = tuple[float, float, float, float]
 
 
-def rect_of(points: list[list[float]]) -> Rect:
+def rect_of(points: Sequence[Sequence[float]]) -> Rect:
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), min(ys), max(xs), max(ys)
 

@@ -56,7 +56,7 @@ from bench.common import (
 from ocr_dev.evaluation import BoxedLine, page_scores
 from ocr_inference.config import Settings
 from ocr_inference.documents import Limits, open_document
-from ocr_inference.documents.text_layer import page_to_pixels
+from ocr_inference.documents.pdf_chars import page_to_pixels
 from ocr_inference.pipeline import Pipeline
 
 ICDAR_DPI = 144  # the ICDAR ground truth's pixels
