@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from ocr_inference.tasks.submission import STALLED_AFTER_S
 
 from ocr_dev.factories import encode, text_image
 from ocr_inference.api import create_app
@@ -20,6 +19,7 @@ from ocr_inference.config import Settings
 from ocr_inference.tasks.idempotency import IdempotencyClaim
 from ocr_inference.tasks.queue import QUEUE
 from ocr_inference.tasks.store import TaskOptions, TaskStore
+from ocr_inference.tasks.submission import STALLED_AFTER_S
 
 PAGE = encode(text_image(["one"]), "PNG")
 OTHER = encode(text_image(["two"]), "PNG")
