@@ -11,8 +11,8 @@ from pathlib import Path
 
 import redis
 
-from ocr_inference.launcher import free_port, local_service
-from ocr_inference.redis_server import EmbeddedRedis
+from ocr_inference.local.launcher import free_port, local_service
+from ocr_inference.local.redis_server import EmbeddedRedis
 
 
 @contextmanager
