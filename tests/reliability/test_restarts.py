@@ -48,7 +48,8 @@ def test_tasks_survive_a_redis_restart(tmp_path: Path) -> None:
         cluster.redis.start()
         cluster.wait_api(timeout_s=30)
         for task_id, body in finished.items():
-            assert service.status(task_id) == {**body, "pending_tasks": body["pending_tasks"]}
+            now = service.status(task_id)  # the queue count moves on; the rest is kept
+            assert {**now, "pending_tasks": None} == {**body, "pending_tasks": None}
         ended = wait_all(service, tasks, timeout_s=600)
         problems = {t: p for t, b in ended.items() if (p := result_problems(b, *tasks[t]))}
         assert not problems, f"{problems}\n{cluster.logs()}"
