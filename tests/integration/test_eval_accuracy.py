@@ -1,5 +1,6 @@
 """Real scanned pages from ../shared/eval through the live service, scored against their
-ground truth. Bounds sit above what `bench/accuracy.py` measured on these sets (README)."""
+ground truth. Bounds sit above what `python -m bench.accuracy` measured on these sets
+(docs/benchmarks.md)."""
 
 from __future__ import annotations
 
