@@ -6,7 +6,7 @@
   native crash in a decoder would (a poison document).
 
 Run as ``python -m ocr_dev.faulty_worker worker ...`` (``ocr_dev.cluster`` does); the pool
-processes are forked from this one and inherit the patch.
+processes are forked from this one and inherit its opener.
 """
 
 from __future__ import annotations
@@ -17,17 +17,18 @@ import time
 from typing import Any
 
 from ocr_inference import cli
-from ocr_inference.worker import tasks
-from ocr_inference.worker.runtime import WorkerRuntime
+from ocr_inference.documents import Document
+from ocr_inference.tasks.store import TaskStore
+from ocr_inference.tasks.uploads import open_upload
+from ocr_inference.worker import runtime
 
 HANG_MARKER = b"ocr-fault\x00hang"
 CRASH_MARKER = b"ocr-fault\x00crash"
 
-_open = tasks._open
 
-
-def _open_or_hang(runtime: WorkerRuntime, document_id: str, *args: Any) -> Any:
-    data = runtime.store.load_blob(document_id) or b""
+def open_or_fail(store: TaskStore, task_id: str, *args: Any, **options: Any) -> Document:
+    """The worker's document opener, unless the upload asks for a fault."""
+    data = store.load_blob(task_id) or b""
     if HANG_MARKER in data:
         # billiard's soft time limit is SIGUSR1; a blocked signal waits, as it does for
         # a thread that never returns to the interpreter
@@ -35,11 +36,12 @@ def _open_or_hang(runtime: WorkerRuntime, document_id: str, *args: Any) -> Any:
         time.sleep(3600)
     if CRASH_MARKER in data:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _open(runtime, document_id, *args)
+    return open_upload(store, task_id, *args, **options)
 
 
-# a monkeypatch, typed loosely on purpose, until the worker runtime has a document-opener hook
-tasks._open = _open_or_hang  # type: ignore[assignment]
+# the worker runtime's seam: every runtime this process and its pool processes make opens
+# uploads through open_or_fail
+runtime.configure(opener=open_or_fail)
 
 if __name__ == "__main__":
     cli.app()
