@@ -9,6 +9,8 @@ the ``Limits`` and ``EngineConfig`` dataclasses that the settings fill in.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -165,6 +167,23 @@ class Settings(BaseSettings):
     @property
     def pipeline_file(self) -> Path:
         return locate(self.pipeline_config)
+
+    @property
+    def settings_hash(self) -> str:
+        """SHA-256 (hex) of the settings that change a result or a task's semantics: the
+        resolved pipeline (its file with ``OCR_PIPELINE__*`` over it), the task time limit,
+        pages per task, max attempts and the result lifetime. Where and how fast models run
+        (device, engine, threads, concurrency) is left out: processes that differ only there
+        serve the same tasks alike. Workers publish it in their heartbeat."""
+        covered = {
+            "pipeline": self.pipeline.model_dump(mode="json", by_alias=True),
+            "task_time_limit_s": self.task_time_limit_s,
+            "pages_per_task": self.pages_per_task,
+            "max_attempts": self.max_attempts,
+            "result_ttl_s": self.result_ttl_s,
+        }
+        text = json.dumps(covered, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @property
     def worker_processes(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -153,6 +154,37 @@ class Health(BaseModel):
     redis: Literal["ok", "unreachable"]
     workers: int = Field(ge=0, description="Worker processes that reported in recently.")
     models_loaded: bool = Field(description="Whether any live worker has its models loaded.")
+
+
+class Liveness(BaseModel):
+    """``/health/live``: the API process answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class WorkerInfo(BaseModel):
+    """One live worker process, as its last heartbeat describes it."""
+
+    name: str = Field(description="Host name and process id.")
+    pipeline: str | None = Field(description="The pipeline file's pipeline_name.")
+    profile: str | None = Field(description="The pipeline file's name (a shipped profile's).")
+    engine: str | None = Field(
+        description="Engines its loaded models run on, else the configured engine."
+    )
+    models_loaded: bool
+    last_heartbeat: datetime
+    settings_hash: str | None = Field(
+        description="Hash of the settings that change results or task semantics."
+    )
+    settings_match: bool = Field(description="Whether settings_hash is the API's.")
+
+
+class Workers(BaseModel):
+    """``/api/v1/workers``: the live workers and whether their settings match the API's."""
+
+    settings_hash: str = Field(description="The API's own settings hash.")
+    workers: list[WorkerInfo]
+    mismatched: int = Field(ge=0, description="Workers whose settings_hash is not the API's.")
 
 
 class Problem(BaseModel):

@@ -118,3 +118,34 @@ def test_an_unreadable_api_keys_file_stops_start_up_naming_it(tmp_path: Path) ->
     missing = tmp_path / "no-such-keys"
     with pytest.raises(ConfigurationError, match=str(missing)):
         load_settings(api_keys_file=missing)
+
+
+def test_the_settings_hash_ignores_where_and_how_fast_models_run() -> None:
+    base = Settings().settings_hash
+    assert len(base) == 64 and int(base, 16) >= 0
+    alike = [
+        Settings(device="cpu"),
+        Settings(engine="openvino"),
+        Settings(engine_threads=3),
+        Settings(worker_concurrency=2),
+        Settings(engine_precision="bf16", cpu_mem_arena=True, worker_nice=0),
+        Settings(max_upload_mb=5, dpi=200, port=9000),
+    ]
+    assert {settings.settings_hash for settings in alike} == {base}
+
+
+def test_the_settings_hash_changes_with_results_and_task_semantics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = Settings().settings_hash
+    changed = [
+        Settings(task_time_limit_s=301),
+        Settings(pages_per_task=5),
+        Settings(max_attempts=4),
+        Settings(result_ttl_s=3600),
+        Settings(pipeline_config="text-fast"),
+    ]
+    monkeypatch.setenv("OCR_PIPELINE__SUBMODULES__TEXTDETECTION__THRESH", "0.25")
+    changed.append(Settings())
+    hashes = [settings.settings_hash for settings in changed]
+    assert base not in hashes and len(set(hashes)) == len(hashes)

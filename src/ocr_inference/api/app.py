@@ -17,7 +17,7 @@ from starlette.routing import Match
 from ocr_inference import __version__
 from ocr_inference.api.body_limit import BodySizeLimitMiddleware
 from ocr_inference.api.request_counter import RequestCountMiddleware
-from ocr_inference.api.routes import exports, health, metrics, ocr, web
+from ocr_inference.api.routes import exports, health, metrics, ocr, web, workers
 from ocr_inference.api.services import Services
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.errors import RETRY_AFTER_S, OCRError, ServiceUnavailable
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(workers.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
     _add_error_handlers(app)

@@ -13,8 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("ocr_inference.api")
 
-# scrapes would outnumber everything else, and say nothing about the service's use
-_NOT_COUNTED = frozenset({"/metrics"})
+# scrapes and probes would outnumber everything else, and say nothing about the service's
+# use; /health/live must not call Redis at all
+_NOT_COUNTED = frozenset({"/metrics", "/health/live", "/health/ready"})
 # a path no route matches: one label for all, so random paths cannot grow the hash
 UNMATCHED = "unmatched"
 # any token is a method to HTTP; those outside the standard ones share one label, alike

@@ -22,6 +22,7 @@ from ocr_inference.documents import Document
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.tasks.store import TaskStore, redis_client
 from ocr_inference.tasks.uploads import open_upload
+from ocr_inference.worker.identity import warn_if_settings_differ, worker_identity
 
 log = logging.getLogger("ocr_inference.worker")
 
@@ -96,6 +97,7 @@ class WorkerRuntime:
         return self._pipeline is not None
 
     def start_heartbeat(self) -> None:
+        warn_if_settings_differ(self.store, self.name, self.settings.settings_hash)
         self._beat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         self._beat.start()
 
@@ -110,7 +112,10 @@ class WorkerRuntime:
         while not self._stop.is_set():
             try:
                 self.store.heartbeat(
-                    self.name, models_loaded=self.models_loaded, ttl_s=HEARTBEAT_TTL_S
+                    self.name,
+                    models_loaded=self.models_loaded,
+                    ttl_s=HEARTBEAT_TTL_S,
+                    identity=worker_identity(self.settings, self._pipeline),
                 )
             except redis.RedisError as exc:
                 log.warning("heartbeat failed: %s", exc)
