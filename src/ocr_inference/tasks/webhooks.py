@@ -54,13 +54,8 @@ def _refusal(address: IPAddress) -> str | None:
     return None
 
 
-def check_url(url: str, *, allow_private: bool, resolve: Resolver = _resolve) -> None:
-    """Refuse a callback URL that is not http(s) or whose host has any address that is
-    private, loopback, link-local, multicast or reserved (unless ``allow_private``).
-
-    Raises:
-        WebhookRefused: the reason, fit for a 422 answer.
-    """
+def _host_port(url: str) -> tuple[str, int]:
+    """The host and port of a callback URL, or WebhookRefused when it is not http(s)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise WebhookRefused("only http and https URLs are allowed")
@@ -68,11 +63,14 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver = _resolve) ->
     if not host:
         raise WebhookRefused("the URL has no host")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return host, parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise WebhookRefused("the URL has an invalid port") from exc
-    if allow_private:
-        return
+
+
+def _addresses(host: str, port: int, *, allow_private: bool, resolve: Resolver) -> list[str]:
+    """Every address of ``host``, resolved once (an address literal is its own), each
+    checked unless ``allow_private``; in the resolver's order, without repeats."""
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
@@ -80,10 +78,35 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver = _resolve) ->
     if not addresses:
         raise WebhookRefused(f"the host {host} has no address")
     for address in addresses:
-        reason = _refusal(address)
+        reason = None if allow_private else _refusal(address)
         if reason is not None:
             via = "" if host == str(address) else f" ({host} resolves to it)"
             raise WebhookRefused(f"{address} is a {reason} address{via}")
+    return list(dict.fromkeys(str(address) for address in addresses))
+
+
+def check_url(url: str, *, allow_private: bool, resolve: Resolver = _resolve) -> None:
+    """Refuse a callback URL that is not http(s) or whose host has any address that is
+    private, loopback, link-local, multicast or reserved (unless ``allow_private``, when
+    the host is not resolved).
+
+    Raises:
+        WebhookRefused: the reason, fit for a 422 answer.
+    """
+    host, port = _host_port(url)
+    if not allow_private:
+        _addresses(host, port, allow_private=False, resolve=resolve)
+
+
+def resolve_checked(url: str, *, allow_private: bool, resolve: Resolver = _resolve) -> list[str]:
+    """The addresses ``url``'s host resolves to, resolved once, every one of them checked
+    as by ``check_url``: the only addresses a delivery may connect to.
+
+    Raises:
+        WebhookRefused: the URL may not be called, or its host cannot be resolved.
+    """
+    host, port = _host_port(url)
+    return _addresses(host, port, allow_private=allow_private, resolve=resolve)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -104,22 +127,45 @@ def deliver(
     allow_private: bool,
     timeout_s: float = TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
+    resolve: Resolver = _resolve,
 ) -> None:
-    """POST ``payload`` as JSON to ``url``, signed when ``secret`` is given, after checking
-    the URL again (its host may resolve elsewhere than when it was submitted). Redirects
-    are not followed, and proxy variables are ignored so the checked host is the one
-    connected to.
+    """POST ``payload`` as JSON to ``url``, signed when ``secret`` is given.
+
+    The host is resolved once and every address checked again (it may resolve elsewhere
+    than when the URL was submitted); the request then goes to a checked address, never
+    to a second resolution (DNS rebinding), with the URL's ``Host`` header and, over
+    https, its host as TLS server name, which the certificate is verified against. The
+    addresses are tried in order while connecting fails. Redirects are not followed and
+    proxy variables are ignored, so the checked address is the one connected to.
 
     Raises:
         WebhookRefused: the URL may no longer be called (not worth retrying).
         httpx.HTTPError: the receiver could not be reached, or answered other than 2xx.
     """
-    check_url(url, allow_private=allow_private)
+    addresses = resolve_checked(url, allow_private=allow_private, resolve=resolve)
+    target = httpx.URL(url)
     body = encode(payload)
-    headers = {"Content-Type": "application/json", "User-Agent": "ocr-inference-webhook"}
+    headers = {
+        "Host": target.netloc.decode("ascii"),
+        "Content-Type": "application/json",
+        "User-Agent": "ocr-inference-webhook",
+    }
     if secret:
         headers[SIGNATURE_HEADER] = sign(body, secret)
+    # httpcore hands sni_hostname to ssl as server_hostname: SNI and hostname verification
+    extensions = (
+        {"sni_hostname": target.raw_host.decode("ascii")} if target.scheme == "https" else {}
+    )
     with httpx.Client(
         timeout=timeout_s, follow_redirects=False, trust_env=False, transport=transport
     ) as client:
-        client.post(url, content=body, headers=headers).raise_for_status()
+        for address in addresses:
+            pinned = target.copy_with(host=address)
+            try:
+                response = client.post(pinned, content=body, headers=headers, extensions=extensions)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if address == addresses[-1]:
+                    raise
+                continue  # nothing was sent: the next checked address
+            response.raise_for_status()
+            return
