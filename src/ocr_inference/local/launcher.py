@@ -9,7 +9,6 @@ time with :func:`start_process` and :func:`wait_ready`.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,10 @@ import httpx
 
 from ocr_inference.local.processes import stop_all
 from ocr_inference.local.redis_server import EmbeddedRedis
+from ocr_inference.local.supervisor import Child, Supervisor
+from ocr_inference.tasks.broker import requeue_unacked
+from ocr_inference.tasks.heartbeats import Heartbeats
+from ocr_inference.tasks.keys import redis_client
 
 if TYPE_CHECKING:
     from ocr_inference.config import Settings
@@ -44,14 +47,22 @@ def start_process(
     log: Path | None = None,
     *,
     module: str = "ocr_inference",
+    own_group: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Run ``python -m <module> <args>``, its stdout and stderr into ``log`` (truncated) if
-    given, else into this process's own."""
+    given, else into this process's own; with ``own_group``, in a new session, so that its
+    whole process group can be killed."""
     command = [sys.executable, "-m", module, *args]
     if log is None:
-        return subprocess.Popen(command, env=dict(env))
+        return subprocess.Popen(command, env=dict(env), start_new_session=own_group)
     with log.open("wb") as handle:  # the child holds its own copy of the descriptor
-        return subprocess.Popen(command, env=dict(env), stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            command,
+            env=dict(env),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_group,
+        )
 
 
 def log_tails(log_dir: Path, chars: int = LOG_TAIL_CHARS) -> str:
@@ -172,38 +183,83 @@ def _log(log_dir: Path | None, name: str) -> Path | None:
 
 def run_until_stopped(settings: Settings, report: Callable[[str], None]) -> int:
     """``ocr-inference up``: an embedded server (unless REDIS_URL is set), a worker and the
-    API, until Ctrl-C or SIGTERM, or until one of them exits.
+    API, supervised (``local.supervisor``) until Ctrl-C or SIGTERM.
+
+    When ``up`` runs the server, its worker is the only one, so the messages that a dead
+    worker had taken are put back on the queue at once (``tasks.broker.requeue_unacked``)
+    rather than after the broker's visibility timeout.
 
     Returns:
-        The exit status: 1 if a process failed on its own, else 0.
+        The exit status: 1 if a process failed before it was ready, else 0.
     """
     server = None if "REDIS_URL" in os.environ else EmbeddedRedis(settings.data_dir)
-    with local_service(server, port=settings.port) as service:
-        if server is not None:
-            report(f"Redis-compatible server on {server.url}, data in {settings.data_dir}")
-        report(f"API on http://{settings.host}:{settings.port} (docs at /docs)")
-        return supervise(service.processes)
-
-
-def supervise(children: Sequence[subprocess.Popen[Any]]) -> int:
-    """Wait until SIGINT or SIGTERM arrives or a child exits, then stop them all.
-
-    Returns:
-        1 if a child failed before we were asked to stop, else 0.
-    """
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    environ = {**os.environ, "OCR_PORT": str(settings.port)}
+    if server is not None:
+        server.start()
+        environ["REDIS_URL"] = server.url
+    url = environ.get("REDIS_URL", settings.redis_url)
+    base_url = f"http://127.0.0.1:{settings.port}"
+    children = _children(server, environ, url, base_url, report)
+    if server is not None:
+        report(f"Redis-compatible server on {server.url}, data in {settings.data_dir}")
+    report(f"API on http://{settings.host}:{settings.port} (docs at /docs)")
     try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.5)
+        return Supervisor(children, report).run()
     finally:
-        stop_all(children)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-    return 1 if failed and not stopping else 0
+        if server is not None:
+            server.stop()
+
+
+def _children(
+    server: EmbeddedRedis | None,
+    environ: Mapping[str, str],
+    url: str,
+    base_url: str,
+    report: Callable[[str], None],
+) -> list[Child]:
+    heartbeats = Heartbeats(redis_client(url), result_ttl_s=1, blob_ttl_s=1)
+    worker = Child(
+        "worker",
+        start=lambda: start_process(["worker"], environ, own_group=True),
+        ready=lambda: heartbeats.workers().models_loaded,
+        on_exit=(lambda: _requeue(url, report)) if server is not None else (lambda: None),
+        own_group=True,
+    )
+    api = Child(
+        "API",
+        start=lambda: start_process(["serve"], environ),
+        ready=lambda: _answers(base_url),
+    )
+    if server is None:
+        return [worker, api]
+    embedded = Child(
+        "Redis-compatible server",
+        start=lambda: _started(server),
+        ready=lambda: True,
+    )
+    return [embedded, worker, api]
+
+
+def _started(server: EmbeddedRedis) -> subprocess.Popen[bytes]:
+    """The server's process, started on its AOF if it is not running."""
+    if server.process is None or server.process.poll() is not None:
+        server.start()
+    assert server.process is not None
+    return server.process
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        httpx.get(f"{base_url}/health", timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def _requeue(url: str, report: Callable[[str], None]) -> None:
+    try:
+        count = requeue_unacked(url)
+    except Exception as exc:  # Redis down: the visibility timeout still brings them back
+        report(f"the dead worker's messages stay taken until the visibility timeout: {exc}")
+        return
+    report(f"{count} messages the dead worker had taken are back on their queues")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from ocr_inference.local.launcher import (
     local_service,
     log_tails,
     start_process,
-    supervise,
     wait_ready,
 )
 from ocr_inference.local.redis_server import EmbeddedRedis
@@ -147,31 +145,3 @@ def test_a_local_service_whose_processes_fail_reports_both_logs(tmp_path: Path) 
         running.wait_ready(timeout_s=120)
     assert "== api.log" in str(failure.value) and "== worker.log" in str(failure.value)
     assert redis.process is not None and redis.process.poll() is not None
-
-
-def test_supervision_ends_with_1_when_a_child_fails_and_stops_the_others() -> None:
-    running, failing = python(SLEEPS), python("raise SystemExit(3)")
-    assert supervise([running, failing]) == 1
-    assert running.returncode == -signal.SIGTERM and failing.returncode == 3
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_stops_every_child_with_status_0(sig: signal.Signals) -> None:
-    received: list[int] = []
-
-    def record(number: int, _: object) -> None:
-        received.append(number)
-
-    previous = signal.signal(sig, record)
-    try:
-        # a child sends it, so that it comes while supervise() holds its own handler
-        asks = python(
-            f"import os, time; time.sleep(1); os.kill(os.getppid(), {int(sig)}); {SLEEPS}"
-        )
-        running = python(SLEEPS)
-        assert supervise([asks, running]) == 0
-        assert asks.returncode == running.returncode == -signal.SIGTERM
-        assert received == []
-        assert signal.getsignal(sig) is record  # given back
-    finally:
-        signal.signal(sig, previous)

@@ -3,6 +3,7 @@ against the lists a real message lands in."""
 
 from __future__ import annotations
 
+import redis
 from kombu import Connection
 from kombu.transport import redis as kombu_redis
 
@@ -23,3 +24,22 @@ def test_a_message_of_each_priority_lands_in_one_of_the_queues_lists(redis_url: 
         lengths = [client.llen(name) for name in broker.queue_lists("pinned")]
         queue.close()
     assert sum(lengths) == 4 and all(lengths)
+
+
+def test_messages_taken_and_not_acknowledged_go_back_to_their_queue_at_once(
+    redis_url: str,
+) -> None:
+    """kombu's layout: a taken message waits in the ``unacked`` hash until acknowledged."""
+    taker = Connection(redis_url)
+    queue = taker.SimpleQueue("pinned")
+    queue.put({"n": 1})
+    queue.get(timeout=5)  # taken, never acknowledged: its worker died
+    client = redis.Redis.from_url(redis_url)
+    assert client.hlen("unacked") == 1 and client.llen("pinned") == 0
+    assert broker.requeue_unacked(redis_url) == 1
+    assert client.hlen("unacked") == 0 and client.llen("pinned") == 1
+    assert broker.requeue_unacked(redis_url) == 0
+    queue.close()
+    taker.release()  # kombu restores what it still holds on close: nothing is left
+    assert client.llen("pinned") == 1
+    client.close()
