@@ -121,6 +121,18 @@ class Settings(BaseSettings):
     worker_concurrency: PositiveInt | None = Field(
         None, description="Worker processes per worker; unset: one per usable core."
     )
+    worker_max_tasks_per_child: int = Field(
+        0,
+        ge=0,
+        description="Tasks after which a worker process is replaced by a new one (which "
+        "loads the models again); 0: never, by count.",
+    )
+    worker_max_memory_mb: int = Field(
+        2048,
+        ge=0,
+        description="Peak resident memory (MiB) of a worker process beyond which it is "
+        "replaced by a new one once its task ends; 0: never, by memory.",
+    )
     data_dir: Path = Field(Path("./data"), description="Embedded server's AOF and dump.")
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")

@@ -17,6 +17,8 @@ MERGE_TASK = "ocr_inference.merge_pages"
 FAILED_TASK = "ocr_inference.document_failed"
 WEBHOOK_QUEUE = "ocr.webhooks"  # callbacks to clients, so that slow receivers hold no page
 WEBHOOK_TASK = "ocr_inference.send_webhook"
+# how long a new pool process may take to load its models before Celery kills it
+PROCESS_UP_TIMEOUT_S = 120.0
 
 
 def create_celery_app(settings: Settings) -> Celery:
@@ -24,7 +26,9 @@ def create_celery_app(settings: Settings) -> Celery:
 
     Tasks are acknowledged only after they end (late acks) and a task whose worker process
     died is put back on the queue; ``ocr_inference.worker.tasks`` bounds how often
-    (``OCR_MAX_ATTEMPTS``).
+    (``OCR_MAX_ATTEMPTS``). A pool process is recycled after a task by
+    ``OCR_WORKER_MAX_TASKS_PER_CHILD`` and ``OCR_WORKER_MAX_MEMORY_MB``; the task it ran
+    has been acknowledged by then, and the next one goes to its replacement.
     The broker's visibility timeout outlasts the hard time limit, so a task still running
     is never handed to a second worker.
     """
@@ -45,6 +49,15 @@ def create_celery_app(settings: Settings) -> Celery:
         task_soft_time_limit=settings.soft_time_limit_s,
         worker_prefetch_multiplier=1,
         worker_concurrency=settings.worker_processes,
+        # A pool process is replaced once its task ends when it has run this many tasks, or
+        # when its peak RSS (ru_maxrss, checked after each task; Celery counts KiB) is over
+        # the cap; 0 turns either off. Its replacement loads the models again.
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child or None,
+        worker_max_memory_per_child=settings.worker_max_memory_mb * 1024 or None,
+        # A new pool process reports itself up only after worker_process_init, where it
+        # loads its models; Celery's 4 s default killed replacements that took longer (on
+        # two busy cores) and started another, over and over, leaving no process to work.
+        worker_proc_alive_timeout=PROCESS_UP_TIMEOUT_S,
         worker_hijack_root_logger=False,
         # A running task outlives a lost connection to Redis: its result is stored once
         # Redis is back, and its message, whose acknowledgement was lost with the
