@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AliasChoices,
     Field,
+    NonNegativeInt,
     PositiveInt,
     PrivateAttr,
     SecretStr,
@@ -133,6 +134,11 @@ class Settings(BaseSettings):
         description="Peak resident memory (MiB) of a worker process beyond which it is "
         "replaced by a new one once its task ends; 0: never, by memory.",
     )
+    cuda_devices: Annotated[list[NonNegativeInt], NoDecode] = Field(
+        default_factory=list,
+        description="CUDA devices (comma-separated ids) that the worker processes are spread "
+        "over, one device per process; unset: every process uses device 0.",
+    )
     data_dir: Path = Field(Path("./data"), description="Embedded server's AOF and dump.")
     host: str = Field("127.0.0.1", description="API bind address.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
@@ -223,6 +229,16 @@ class Settings(BaseSettings):
         if self.task_time_limit_s < 10:
             raise ValueError("OCR_TASK_TIME_LIMIT_S must be at least 10 seconds")
         return self
+
+    @field_validator("cuda_devices", mode="before")
+    @classmethod
+    def _split_cuda_devices(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        ids = split_keys(value)
+        if not all(device.isdigit() for device in ids):
+            raise ValueError(f"CUDA device ids (0, 1, ...), comma-separated, not {value!r}")
+        return [int(device) for device in ids]
 
     @field_validator("api_keys", mode="before")
     @classmethod

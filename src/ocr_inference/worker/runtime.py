@@ -22,6 +22,7 @@ from ocr_inference.documents import Document
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.tasks.store import TaskStore, redis_client
 from ocr_inference.tasks.uploads import open_upload
+from ocr_inference.worker.devices import pool_index, process_engine_config
 from ocr_inference.worker.identity import warn_if_settings_differ, worker_identity
 
 log = logging.getLogger("ocr_inference.worker")
@@ -38,8 +39,8 @@ DocumentOpener = Callable[..., Document]
 
 def load_pipeline(settings: Settings) -> Pipeline:
     """The pipeline the settings describe, its engines sharing the cores among the
-    worker's processes."""
-    return Pipeline(settings.pipeline, settings.engine_config(settings.worker_processes))
+    worker's processes, on this pool process's CUDA device (``OCR_CUDA_DEVICES``)."""
+    return Pipeline(settings.pipeline, process_engine_config(settings, pool_index()))
 
 
 @dataclass
@@ -85,6 +86,7 @@ class WorkerRuntime:
                     "pipeline loaded",
                     extra={
                         "device": self._pipeline.device,
+                        "cuda_device": self._pipeline.engine.device_id,
                         "worker": self.name,
                         "threads": self._pipeline.engine.intra_op_threads,
                         "models": [m.model_dump() for m in self._pipeline.models],

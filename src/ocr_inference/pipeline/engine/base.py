@@ -81,6 +81,8 @@ class EngineConfig:
         cpu_mem_arena: ONNX Runtime's CPU memory arena, which keeps the largest tensors any
             page needed: faster, but a process's memory stays at its peak.
         cache_dir: where OpenVINO's compiled models are kept between starts; None: no cache.
+        device_id: the CUDA device this process's ONNX Runtime sessions run on (the CUDA
+            provider's ``device_id``); ignored on the CPU.
     """
 
     device: Device = "auto"
@@ -90,6 +92,7 @@ class EngineConfig:
     processes: int = 1
     cpu_mem_arena: bool = False
     cache_dir: Path | None = None
+    device_id: int = 0
 
     @property
     def intra_op_threads(self) -> int:

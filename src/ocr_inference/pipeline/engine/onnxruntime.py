@@ -63,7 +63,8 @@ def create_session(model: Path, config: EngineConfig, device: str = "cpu") -> An
     options.enable_cpu_mem_arena = config.cpu_mem_arena
     providers: list[Any] = [CPU]
     if device == "cuda":
-        providers = [(CUDA, {"arena_extend_strategy": "kSameAsRequested"}), CPU]
+        options_cuda = {"device_id": config.device_id, "arena_extend_strategy": "kSameAsRequested"}
+        providers = [(CUDA, options_cuda), CPU]
     try:
         return ort.InferenceSession(str(model), sess_options=options, providers=providers)
     except Exception as exc:

@@ -95,3 +95,22 @@ def test_sessions_follow_the_memory_arena_setting(arena: bool) -> None:
     model = models.resolve(models.TEXT_RECOGNITION)
     session = create_session(model.path, EngineConfig(device="cpu", cpu_mem_arena=arena))
     assert session.get_session_options().enable_cpu_mem_arena is arena
+
+
+@pytest.mark.parametrize("device_id", [0, 3])
+def test_cuda_sessions_run_on_the_configured_device(
+    monkeypatch: pytest.MonkeyPatch, device_id: int
+) -> None:
+    # no GPU here: the session ONNX Runtime is asked for is recorded instead of made
+    import onnxruntime
+
+    asked: list[object] = []
+    monkeypatch.setattr(
+        onnxruntime, "InferenceSession", lambda *a, providers, **k: asked.append(providers)
+    )
+    model = models.resolve(models.TEXT_RECOGNITION)
+    create_session(model.path, EngineConfig(device="cuda", device_id=device_id), "cuda")
+    (providers,) = asked
+    assert isinstance(providers, list)
+    assert providers[0][0] == CUDA and providers[0][1]["device_id"] == device_id
+    assert providers[-1] == "CPUExecutionProvider"
