@@ -197,3 +197,31 @@ def test_env_example_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert settings.redis_url == REDIS_URL
     assert settings.task_time_limit_s == int(env_example()["OCR_TASK_TIME_LIMIT_S"])
+
+
+def test_the_sentinel_override_runs_a_replica_and_three_sentinels_that_all_parts_use(
+    compose: dict[str, Any],
+) -> None:
+    from ocr_inference.tasks.connection import parse_sentinels
+
+    merged = merge(compose, load("docker-compose.sentinel.yml"))
+    services = merged["services"]
+    sentinels = [name for name in services if name.startswith("sentinel-")]
+    assert len(sentinels) == 3
+    for name in sentinels:
+        script = services[name]["command"][-1]
+        assert "sentinel monitor mymaster redis 6379 2" in script  # quorum 2 of 3
+        assert services[name]["depends_on"] == {"redis": {"condition": "service_healthy"}}
+    replica = services["redis-replica"]["command"]
+    assert replica[replica.index("--replicaof") + 1 :][:2] == ["redis", "6379"]
+    assert replica[replica.index("--appendonly") + 1] == "yes"
+    assert services["redis-replica"]["volumes"][0].split(":")[0] in merged["volumes"]
+    for name in ("api", "worker"):
+        environment = services[name]["environment"]
+        hosts = parse_sentinels(interpolate(environment["REDIS_URL"])).hosts
+        assert {host for host, _ in hosts} == set(sentinels)
+        assert environment["OCR_SENTINEL_MASTER"] == "mymaster"
+        assert all(
+            services[name]["depends_on"][s]["condition"] == "service_healthy" for s in sentinels
+        )
+        assert Settings(**environment).sentinel_master == "mymaster"

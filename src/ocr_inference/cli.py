@@ -68,6 +68,8 @@ def config_show(
 def _without_password(url: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
+    if ";" in url:  # Sentinels, each its own URL
+        return ";".join(_without_password(part) for part in url.split(";"))
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -59,7 +59,22 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "redis://localhost:6379/0",
         validation_alias=AliasChoices("REDIS_URL", "OCR_REDIS_URL"),
-        description="Broker, result backend and blob store.",
+        description="Broker, result backend and blob store; or its Sentinels, "
+        "sentinel://host:26379;sentinel://host2:26379 (the primary's password as in "
+        "sentinel://:password@host:26379).",
+    )
+    sentinel_master: str = Field(
+        "mymaster", min_length=1, description="Name of the primary the Sentinels monitor."
+    )
+    sentinel_password: SecretStr | None = Field(
+        None, description="Password of the Sentinels themselves (not of the primary)."
+    )
+    sentinel_tls: bool = Field(False, description="TLS to the Sentinels and the primary.")
+    sentinel_wait_ms: int = Field(
+        1000,
+        ge=0,
+        description="Under Sentinel, how long a submission waits for a replica to hold its "
+        "upload (WAIT 1) before it answers 503; 0: no wait.",
     )
     dpi: int = Field(Limits.dpi, ge=72, le=600, description="Resolution PDF pages are rendered at.")
     max_upload_mb: PositiveInt = Field(100, description="Largest accepted upload, in MiB.")

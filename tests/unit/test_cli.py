@@ -231,3 +231,15 @@ def test_workers_without_their_models_stop_the_command(
     assert result.exit_code == 2
     assert "SubModules.TextRecognition.model_dir: model file not found" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["bad.json"]  # known before any page
+
+
+def test_config_show_all_masks_the_password_on_each_sentinel(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "sentinel://:s3cret@a:26379/1;sentinel://:s3cret@b:26380/1")
+    monkeypatch.setenv("OCR_SENTINEL_PASSWORD", "t0psecret")
+    result = CliRunner().invoke(app, ["config", "show", "--all"])
+    assert result.exit_code == 0, result.output
+    shown = yaml.safe_load(result.stdout)
+    assert shown["service"]["redis_url"] == "sentinel://:***@a:26379/1;sentinel://:***@b:26380/1"
+    assert "s3cret" not in result.stdout and "t0psecret" not in result.stdout

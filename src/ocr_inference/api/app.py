@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError
+from redis.sentinel import MasterNotFoundError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -111,9 +112,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def redis_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("redis unreachable: %s", exc)
+        # no Sentinel answers, or none monitors OCR_SENTINEL_MASTER: the message names it
+        why = f" ({exc})" if isinstance(exc, MasterNotFoundError) else ""
         return _problem(
             503,
-            "Redis is unreachable; try again shortly.",
+            f"Redis is unreachable{why}; try again shortly.",
             ServiceUnavailable.code,
             {"Retry-After": str(RETRY_AFTER_S)},
         )

@@ -25,8 +25,8 @@ from ocr_inference.local.processes import stop_all
 from ocr_inference.local.redis_server import EmbeddedRedis
 from ocr_inference.local.supervisor import Child, Supervisor
 from ocr_inference.tasks.broker import requeue_unacked
+from ocr_inference.tasks.connection import redis_connection
 from ocr_inference.tasks.heartbeats import Heartbeats
-from ocr_inference.tasks.keys import redis_client
 
 if TYPE_CHECKING:
     from ocr_inference.config import Settings
@@ -199,7 +199,13 @@ def run_until_stopped(settings: Settings, report: Callable[[str], None]) -> int:
         environ["REDIS_URL"] = server.url
     url = environ.get("REDIS_URL", settings.redis_url)
     base_url = f"http://127.0.0.1:{settings.port}"
-    children = _children(server, environ, url, base_url, report)
+    # the settings' own REDIS_URL, or the embedded server's; a sentinel:// URL works too
+    heartbeats = Heartbeats(
+        redis_connection(settings.model_copy(update={"redis_url": url})),
+        result_ttl_s=1,
+        blob_ttl_s=1,
+    )
+    children = _children(server, environ, url, heartbeats, base_url, report)
     if server is not None:
         report(f"Redis-compatible server on {server.url}, data in {settings.data_dir}")
     report(f"API on http://{settings.host}:{settings.port} (docs at /docs)")
@@ -214,10 +220,10 @@ def _children(
     server: EmbeddedRedis | None,
     environ: Mapping[str, str],
     url: str,
+    heartbeats: Heartbeats,
     base_url: str,
     report: Callable[[str], None],
 ) -> list[Child]:
-    heartbeats = Heartbeats(redis_client(url), result_ttl_s=1, blob_ttl_s=1)
     worker = Child(
         "worker",
         start=lambda: start_process(["worker"], environ, own_group=True),

@@ -4,10 +4,13 @@ the Celery app configured from Settings. Importing it loads no model."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from kombu import Queue
 
 from ocr_inference.config import Settings
+from ocr_inference.tasks.connection import celery_tls, celery_transport_options
 
 QUEUE = "ocr"  # documents; its length is what the API reports as queued
 PAGES_QUEUE = "ocr.pages"  # page ranges of split documents, and their merges
@@ -69,8 +72,9 @@ def create_celery_app(settings: Settings) -> Celery:
         result_backend_always_retry=True,
         result_backend_max_sleep_between_retries_ms=5000,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
-        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_transport_options=_transport(settings),
+        result_backend_transport_options=_transport(settings),
+        **celery_tls(settings),  # TLS under Sentinel
         result_expires=settings.result_ttl_s,
         result_extended=False,
         # Task events, so that Flower and `celery events` on the same Redis see every
@@ -79,3 +83,12 @@ def create_celery_app(settings: Settings) -> Celery:
         task_send_sent_event=True,
     )
     return app
+
+
+def _transport(settings: Settings) -> dict[str, Any]:
+    """The broker's and the result backend's transport options: the visibility timeout
+    and, with a ``sentinel://`` URL, the primary's name and how to reach the Sentinels."""
+    return {
+        "visibility_timeout": settings.visibility_timeout_s,
+        **celery_transport_options(settings),
+    }

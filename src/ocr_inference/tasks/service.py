@@ -9,8 +9,9 @@ from celery import Celery
 
 from ocr_inference.config import Settings
 from ocr_inference.errors import NotFound
+from ocr_inference.tasks.connection import redis_connection
 from ocr_inference.tasks.queue import create_celery_app
-from ocr_inference.tasks.store import TaskStore, redis_client
+from ocr_inference.tasks.store import TaskStore
 
 
 @dataclass
@@ -22,7 +23,7 @@ class TaskService:
     @classmethod
     def from_settings(cls, settings: Settings) -> TaskService:
         store = TaskStore(
-            redis_client(settings.redis_url, timeout_s=3.0),
+            redis_connection(settings, timeout_s=3.0),
             result_ttl_s=settings.result_ttl_s,
             blob_ttl_s=settings.blob_ttl_s,
         )

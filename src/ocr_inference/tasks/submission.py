@@ -22,6 +22,7 @@ from ocr_inference.errors import (
     ServiceBusy,
     ServiceUnavailable,
 )
+from ocr_inference.tasks.connection import replicated
 from ocr_inference.tasks.idempotency import IdempotencyClaim
 from ocr_inference.tasks.page_selection import format_pages, parse_pages
 from ocr_inference.tasks.queue import PROCESS_TASK, QUEUE
@@ -76,7 +77,8 @@ def accept(
     Raises:
         IdempotencyConflict: the key was used, with this API key, for another file.
         ServiceBusy: too many documents or bytes are waiting.
-        ServiceUnavailable: the queue could not be reached.
+        ServiceUnavailable: the queue could not be reached or, under Sentinel, no replica
+            acknowledged the stored upload in time.
     """
     store, digest = services.store, hashlib.sha256(data).hexdigest()
     name = None
@@ -104,6 +106,7 @@ def accept(
             store.forget(task_id)
             return _repeat(services, claim, digest)
     try:
+        _wait_for_replica(services)
         _send(services, task_id)
     except ServiceUnavailable:
         store.forget_idempotency(task_id)
@@ -145,6 +148,21 @@ def _send(services: TaskService, task_id: str) -> None:
         # again). Its record still says sending; take_stalled reads that as queued once a
         # worker has received the task. Only the submissions counter misses it.
         log.warning("task queued but not recorded as queued: %s", exc, extra={"task": task_id})
+
+
+def _wait_for_replica(services: TaskService) -> None:
+    """Under Sentinel, make sure a replica holds the upload, its record and its claim
+    before the task is queued, so that a failover now cannot lose them.
+
+    Raises:
+        ServiceUnavailable: no replica acknowledged them within ``OCR_SENTINEL_WAIT_MS``.
+    """
+    try:
+        if replicated(services.store.client, services.settings):
+            return
+    except redis.RedisError as exc:
+        raise ServiceUnavailable("Redis is unreachable; try again shortly.") from exc
+    raise ServiceUnavailable("No Redis replica acknowledged the upload in time; try again shortly.")
 
 
 def _repeat(services: TaskService, claim: IdempotencyClaim, digest: str) -> str:

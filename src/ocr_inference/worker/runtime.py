@@ -20,7 +20,8 @@ import redis
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.documents import Document
 from ocr_inference.pipeline import Pipeline
-from ocr_inference.tasks.store import TaskStore, redis_client
+from ocr_inference.tasks.connection import WORKER_FAILOVER_S, redis_connection
+from ocr_inference.tasks.store import TaskStore
 from ocr_inference.tasks.uploads import open_upload
 from ocr_inference.worker.devices import pool_index, process_engine_config
 from ocr_inference.worker.identity import warn_if_settings_differ, worker_identity
@@ -63,7 +64,7 @@ class WorkerRuntime:
         self.settings = settings
         self.limits = settings.limits()
         self.store = TaskStore(
-            redis_client(settings.redis_url),
+            redis_connection(settings, failover_s=WORKER_FAILOVER_S),
             result_ttl_s=settings.result_ttl_s,
             blob_ttl_s=settings.blob_ttl_s,
         )
