@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from ocr_inference.documents.page import Limits, Page, check_page_size, selected
 from ocr_inference.errors import CorruptDocument, TooManyPages, TooManyPixels
@@ -98,6 +98,44 @@ def iter_image_pages(
                 yield _decode_frame(image, index)
 
     return count, decode()
+
+
+def image_subsets(data: bytes, groups: Sequence[Sequence[int]]) -> Iterator[bytes | None]:
+    """For each group of 0-based frame indexes, a multi-page TIFF of those frames in that
+    order, or None where a frame cannot be decoded or its DPI would not read back the same.
+    Each frame is stored as the worker decodes it (turned by its EXIF orientation, in the
+    colours ``_to_rgb`` gives unless it is bilevel, grey or RGB already), losslessly
+    (Deflate) and with its DPI, so that its page reads back as the original's."""
+    with _quiet():
+        image = Image.open(io.BytesIO(data))
+    with image:
+        for indexes in groups:
+            with _quiet():
+                subset = _frames_subset(image, indexes)
+            yield subset
+
+
+def _frames_subset(image: Image.Image, indexes: Sequence[int]) -> bytes | None:
+    buffer = io.BytesIO()
+    dpis = []
+    try:
+        with TiffImagePlugin.AppendingTiffWriter(buffer, new=True) as tiff:
+            for index in indexes:
+                image.seek(index)
+                frame = ImageOps.exif_transpose(image) or image
+                dpis.append(_dpi(frame))
+                frame = frame if frame.mode in ("1", "L", "RGB") else _to_rgb(frame)
+                extra = {"dpi": (dpis[-1],) * 2} if dpis[-1] is not None else {}
+                frame.save(tiff, "TIFF", compression="tiff_adobe_deflate", **extra)
+                tiff.newFrame()
+        with Image.open(buffer) as written:  # headers only: no pixel is decoded again
+            for number in range(len(dpis)):
+                written.seek(number)
+                if _dpi(written) != dpis[number]:
+                    return None
+    except (*_DECODE_ERRORS, Image.DecompressionBombError):
+        return None
+    return buffer.getvalue()
 
 
 def _decode_frame(image: Image.Image, index: int) -> Page:

@@ -3,6 +3,7 @@ their text layer read too when asked for (``text_layer``)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -74,6 +75,32 @@ def iter_pdf_pages(
             pdf.close()
 
     return count, render()
+
+
+def pdf_subsets(data: bytes, groups: Sequence[Sequence[int]]) -> Iterator[bytes | None]:
+    """For each group of 0-based page indexes, a PDF of those pages in that order (their
+    content, text and resources copied by PDFium), or None where PDFium cannot copy them."""
+    source = open_pdf(data)
+    try:
+        for indexes in groups:
+            yield _subset(source, indexes)
+    finally:
+        source.close()
+
+
+def _subset(source: pdfium.PdfDocument, indexes: Sequence[int]) -> bytes | None:
+    target = pdfium.PdfDocument.new()
+    try:
+        target.import_pages(source, list(indexes))
+        if len(target) != len(indexes):
+            return None
+        buffer = io.BytesIO()
+        target.save(buffer)
+        return buffer.getvalue()
+    except (pdfium.PdfiumError, ValueError):
+        return None
+    finally:
+        target.close()
 
 
 def _render(

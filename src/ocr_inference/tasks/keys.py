@@ -12,6 +12,12 @@ Keys (all under ``PREFIX``, ``ocr:``):
                           ``ended`` once the task has been counted as ended.
 - ``ocr:webhook:{id}``   set when the task's webhook was queued, so that it is sent once.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
+- ``ocr:range:{id}``     hash of the page ranges of a split document, each stored once as
+                          a document of its own (a PDF of its pages, a TIFF of its
+                          frames) under the field ``{first}-{stop}`` (its task's
+                          arguments), so that a range's task reads only its pages. It
+                          expires with ``ocr:blob:{id}``, counts in ``ocr:held`` until the
+                          task ends, and is deleted when the task ends or is cancelled.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
 - ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
 - ``ocr:cancelled:{id}`` set by a DELETE before the task ended; workers stop at the next
@@ -24,7 +30,8 @@ Keys (all under ``PREFIX``, ``ocr:``):
 - ``ocr:held``            sorted set of the uploads whose tasks have not ended, as
                           ``{size}:{id}``, scored by the time their blobs expire; their
                           sizes add up to the bytes held (the ``held`` field of each
-                          ``ocr:task:{id}`` is its size until the task ends). An upload
+                          ``ocr:task:{id}`` is its size, with its page ranges' once it
+                          is split, until the task ends). An upload
                           whose task never ends stops counting when its blob expires.
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 - ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)

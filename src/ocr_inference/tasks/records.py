@@ -4,6 +4,7 @@ was queued, its webhook claim, and the bytes held by uploads whose tasks have no
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ocr_inference.tasks.idempotency import IdempotencyKeys
@@ -34,6 +35,31 @@ if held then
   redis.call('ZREM', KEYS[2], held .. ':' .. ARGV[1])
 end
 return held
+"""
+# a split document's page ranges (KEYS[3]) counted in the bytes its task holds (upload
+# plus ranges, however often it was split) and given its upload's (KEYS[4]) expiry; deleted
+# instead if the task ended or its upload went meanwhile
+_HOLD_RANGES = """
+local held = redis.call('HGET', KEYS[1], 'held')
+local ttl = redis.call('PTTL', KEYS[4])
+if not held or ttl == -2 then
+  redis.call('DEL', KEYS[3])
+  return 0
+end
+local total = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
+for _, field in ipairs(redis.call('HKEYS', KEYS[3])) do
+  total = total + redis.call('HSTRLEN', KEYS[3], field)
+end
+local score = redis.call('ZSCORE', KEYS[2], held .. ':' .. ARGV[1])
+redis.call('ZREM', KEYS[2], held .. ':' .. ARGV[1])
+if score then
+  redis.call('ZADD', KEYS[2], score, string.format('%d', total) .. ':' .. ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'held', string.format('%d', total))
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return total
 """
 # the bytes of the uploads held, once those whose blobs have expired are dropped
 HELD_BYTES_SCRIPT = """
@@ -129,4 +155,27 @@ class Records(StoreBase):
 
     def load_blob(self, task_id: str) -> bytes | None:
         data = self.client.get(key("blob", task_id))
+        return data if isinstance(data, bytes) else None
+
+    def store_ranges(self, task_id: str, parts: Iterable[tuple[int, int, bytes | None]]) -> int:
+        """Store the page ranges of a split document, ``(first, stop, data)`` each (None:
+        that range is read from the upload), in place of any stored by an earlier split;
+        they count in ``held_bytes`` and expire with the upload. Returns the bytes the task
+        now holds (0 if it ended meanwhile, when they are dropped)."""
+        name = key("range", task_id)
+        self.client.delete(name)
+        for first, stop, data in parts:
+            if data is None:
+                continue
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(name, f"{first}-{stop}", data)
+                pipe.expire(name, self.blob_ttl_s)
+                pipe.execute()
+        keys = (key("task", task_id), key("held"), name, key("blob", task_id))
+        return int(self.client.eval(_HOLD_RANGES, len(keys), *keys, task_id))
+
+    def load_range(self, task_id: str, first: int, stop: int) -> bytes | None:
+        """The pages ``first`` to ``stop - 1`` of a split document as ``store_ranges``
+        stored them, if it did."""
+        data = self.client.hget(key("range", task_id), f"{first}-{stop}")
         return data if isinstance(data, bytes) else None

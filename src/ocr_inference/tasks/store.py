@@ -27,7 +27,7 @@ __all__ = [
     "redis_client",
 ]
 
-_TASK_KEYS = ("task", "blob", "attempts", "progress", "failed", "cancelled", "webhook")
+_TASK_KEYS = ("task", "blob", "range", "attempts", "progress", "failed", "cancelled", "webhook")
 
 
 class TaskStore(Records, Progress, Heartbeats):
@@ -83,10 +83,11 @@ class TaskStore(Records, Progress, Heartbeats):
             pipe.execute()
 
     def finish(self, task_id: str, *, error_code: str | None, seconds: float | None = None) -> None:
-        """Once a task has ended, its record and blob live exactly as long as its result;
-        the document no longer counts as running. It is counted once, as succeeded
-        (``error_code`` None) or failed with ``error_code``, and ``seconds``, its
-        processing time when known, goes into the duration histogram with that count."""
+        """Once a task has ended, its record and blob live exactly as long as its result
+        and its page ranges are deleted; the document no longer counts as running. It is
+        counted once, as succeeded (``error_code`` None) or failed with ``error_code``, and
+        ``seconds``, its processing time when known, goes into the duration histogram with
+        that count."""
         self._release(task_id)
         record = key("task", task_id)
         counters.count_end(self.client, record, error_code=error_code, seconds=seconds)
@@ -96,13 +97,13 @@ class TaskStore(Records, Progress, Heartbeats):
                 pipe.expire(key(kind, task_id), self.result_ttl_s)
             if claim is not None:  # its Idempotency-Key lasts as long as its result
                 pipe.expire(claim, self.result_ttl_s)
-            pipe.delete(key("progress", task_id), key("failed", task_id))
+            pipe.delete(key("progress", task_id), key("failed", task_id), key("range", task_id))
             pipe.zrem(key("running"), task_id)
             pipe.execute()
 
     def cancel(self, task_id: str) -> None:
-        """Mark an unfinished task cancelled and drop its upload and progress; the record
-        stays, as long as a result would, so the id keeps answering."""
+        """Mark an unfinished task cancelled and drop its upload, page ranges and progress;
+        the record stays, as long as a result would, so the id keeps answering."""
         self._release(task_id)
         claim = self._idempotency_key(task_id)
         with self.client.pipeline(transaction=True) as pipe:
@@ -110,7 +111,7 @@ class TaskStore(Records, Progress, Heartbeats):
             pipe.expire(key("task", task_id), self.result_ttl_s)
             if claim is not None:
                 pipe.expire(claim, self.result_ttl_s)
-            pipe.delete(key("blob", task_id), key("progress", task_id))
+            pipe.delete(key("blob", task_id), key("range", task_id), key("progress", task_id))
             pipe.zrem(key("running"), task_id)
             pipe.execute()
 

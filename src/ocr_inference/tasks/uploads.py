@@ -1,15 +1,22 @@
 """A stored upload opened as the worker opens it: the same limits, PDF pages rendered at
 the task's ``dpi`` (else ``OCR_DPI``), only the pages asked for. The worker reads its
-pages from it, the API the page images it serves."""
+pages from it, the API the page images it serves. A split document's page ranges are
+stored once as documents of their own (``store_ranges``), which their tasks open instead
+of the whole upload."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Iterator, Sequence
 
 from ocr_inference.documents import Document, Limits, Page, open_document
+from ocr_inference.documents.subset import page_subsets
 from ocr_inference.errors import UploadMissing
 from ocr_inference.schemas import PageInfo
 from ocr_inference.tasks.store import TaskStore
+
+log = logging.getLogger("ocr_inference.tasks")
 
 
 def open_upload(
@@ -20,18 +27,50 @@ def open_upload(
     dpi: float | None = None,
     text_layer: bool = False,
     select: Sequence[int] | None = None,
+    part: tuple[int, int] | None = None,
 ) -> Document:
     """The upload of ``task_id``, validated and ready to be decoded page by page (see
     ``open_document``), its PDF pages rendered at ``dpi`` when given.
+
+    With ``part``, the ``(first, stop)`` of a range of a split document whose pages are
+    ``select``: the range as ``store_ranges`` stored it, if it did, its pages numbered as
+    in the document, and its ``page_count`` theirs; else the upload.
 
     Raises:
         UploadMissing: the upload is no longer stored.
         InputError: the upload cannot be opened under ``limits``.
     """
+    if part is not None and select is not None:
+        stored = store.load_range(task_id, *part)
+        if stored is not None:
+            document = open_document(stored, limits, dpi=dpi, text_layer=text_layer)
+            if document.page_count == len(select):
+                return _renumbered(document, select)
+            document.close()
     data = store.load_blob(task_id)
     if data is None:
         raise UploadMissing("The uploaded file is no longer stored; submit it again.")
     return open_document(data, limits, dpi=dpi, text_layer=text_layer, select=select)
+
+
+def store_ranges(
+    store: TaskStore, task_id: str, ranges: Sequence[tuple[int, int, Sequence[int]]]
+) -> None:
+    """Store each ``(first, stop, pages)`` of the split document ``task_id`` (its 0-based
+    page indexes) as a document of its own for ``open_upload(part=(first, stop))``. One
+    whose pages cannot be copied is not stored: its task reads the upload, and reports
+    why its pages cannot be read.
+
+    Raises:
+        UploadMissing: the upload is no longer stored.
+    """
+    data = store.load_blob(task_id)
+    if data is None:
+        raise UploadMissing("The uploaded file is no longer stored; submit it again.")
+    subsets = page_subsets(data, [pages for _, _, pages in ranges])
+    parts = zip(ranges, subsets, strict=True)
+    held = store.store_ranges(task_id, ((a, b, subset) for (a, b, _), subset in parts))
+    log.info("ranges stored", extra={"document": task_id, "held": held})
 
 
 def page_images(
@@ -59,3 +98,16 @@ def _decoded(document: Document) -> Iterator[Page]:
         yield from document.pages
     finally:
         document.close()
+
+
+def _renumbered(document: Document, select: Sequence[int]) -> Document:
+    """A range's document whose pages have their numbers in the whole document."""
+
+    def pages() -> Iterator[Page]:
+        try:
+            for page, index in zip(document.pages, select, strict=False):
+                yield dataclasses.replace(page, number=index + 1)
+        finally:
+            document.close()
+
+    return Document(document.type, document.page_count, pages())

@@ -48,6 +48,7 @@ from ocr_inference.tasks.queue import (
     WEBHOOK_TASK,
 )
 from ocr_inference.tasks.store import TaskOptions
+from ocr_inference.tasks.uploads import store_ranges
 from ocr_inference.worker import delivery
 from ocr_inference.worker.runtime import WorkerRuntime, get_runtime
 
@@ -64,16 +65,19 @@ def process_document(self: Task[Any, Any]) -> dict[str, Any]:
     with _ending(runtime, task_id) as end, _reported(runtime):
         _check_cancelled(runtime, task_id)
         _check_attempts(runtime, task_id)
-        document, pages = _open(runtime, task_id)
+        document, chosen = _open(runtime, task_id)
+        pages = len(chosen)
         runtime.store.start_document(
             task_id, pages, stale_after_s=runtime.settings.visibility_timeout_s
         )
         per_task = runtime.settings.pages_per_task
         if pages > per_task:
             document.close()
+            ranges = [(first, min(first + per_task, pages)) for first in range(0, pages, per_task)]
+            store_ranges(runtime.store, task_id, [(a, b, chosen[a:b]) for a, b in ranges])
             end.handed_over = True  # the merge task ends it
             log.info("split", extra={"pages": pages, "per_task": per_task})
-            return self.replace(_split(self, pages, per_task))
+            return self.replace(_split(self, ranges))
         end.result = _run(runtime, task_id, document)
     return end.result.model_dump(mode="json")
 
@@ -192,9 +196,8 @@ def _finish(
     delivery.notify(runtime, document_id, error_code)
 
 
-def _split(task: Task[Any, Any], pages: int, per_task: int) -> Any:
+def _split(task: Task[Any, Any], ranges: list[tuple[int, int]]) -> Any:
     document_id = str(task.request.id)
-    ranges = [(first, min(first + per_task, pages)) for first in range(0, pages, per_task)]
     header = group(
         task.app.signature(PAGES_TASK, args=(document_id, first, stop), queue=PAGES_QUEUE)
         for first, stop in ranges
@@ -218,9 +221,10 @@ def _check_cancelled(runtime: WorkerRuntime, document_id: str) -> None:
 
 def _open(
     runtime: WorkerRuntime, document_id: str, first: int = 0, stop: int | None = None
-) -> tuple[Document, int]:
+) -> tuple[Document, Sequence[int]]:
     """The document with the client's options (``pages``, ``dpi``), limited to the
-    ``first`` to ``stop - 1`` of its selected pages, and how many pages it selects."""
+    ``first`` to ``stop - 1`` of its selected pages (read from their stored range, if the
+    document was split), and the 0-based indexes of all the pages it selects."""
     options = runtime.store.options(document_id)
     chosen = _chosen_pages(runtime, options)
     select: Sequence[int] | None = chosen[first:stop] if chosen is not None else None
@@ -233,8 +237,9 @@ def _open(
         dpi=options.dpi,
         text_layer=runtime.settings.pipeline.reads_text_layer,
         select=select,
+        part=None if stop is None else (first, stop),
     )
-    return document, document.page_count if chosen is None else len(chosen)
+    return document, range(document.page_count) if chosen is None else chosen
 
 
 def _chosen_pages(runtime: WorkerRuntime, options: TaskOptions) -> tuple[int, ...] | None:

@@ -125,3 +125,74 @@ def test_a_document_ended_by_celery_is_counted_once(store: TaskStore) -> None:
     tasks.end_failed_document(task_id, WorkerLostError("killed"))
     tasks.end_failed_document(task_id, WorkerLostError("killed"))
     assert counters(store)["failed:worker_lost"] == 1
+
+
+@pytest.fixture
+def split_store(redis_url: str) -> Iterator[TaskStore]:
+    """A store whose documents of over 2 pages are split; replacing the task by the chord
+    of its ranges is left out (it needs the queue), the ranges are run here."""
+    settings = Settings(redis_url=redis_url, max_attempts=3, pages_per_task=2)
+    runtime.configure(settings=settings, pipeline_factory=fake_pipeline)
+    yield runtime.get_runtime().store
+    runtime.configure(settings=Settings())
+
+
+def split(task_id: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
+    """Run the document's task, which splits it; the arguments of its range tasks."""
+    chords: list[Any] = []
+    task_type = type(tasks.process_document._get_current_object())
+    monkeypatch.setattr(task_type, "replace", lambda _, sig: chords.append(sig))
+    tasks.process_document.apply(task_id=task_id).get()
+    (replacement,) = chords
+    return [tuple(task.args) for task in replacement.tasks]
+
+
+def test_a_split_documents_ranges_are_stored_once_and_read_alone(
+    split_store: TaskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = split_store
+    pages = [text_image([f"page {n}"]) for n in range(1, 7)]
+    data = multipage(pages, "PDF", resolution=150.0)
+    task_id = stored(store, data, pages="2-6")
+    ranges = split(task_id, monkeypatch)
+    assert ranges == [(task_id, 0, 2), (task_id, 2, 4), (task_id, 4, 5)]
+    stored_ranges = store.client.hgetall(f"ocr:range:{task_id}")
+    assert sorted(stored_ranges) == [b"0-2", b"2-4", b"4-5"]
+    held = len(data) + sum(len(part) for part in stored_ranges.values())
+    assert store.held_bytes() == held
+    assert 0 < store.client.ttl(f"ocr:range:{task_id}") <= store.client.ttl(f"ocr:blob:{task_id}")
+    assert split(task_id, monkeypatch) == ranges  # delivered again: replaced, not added
+    assert store.held_bytes() == held
+
+    reads: list[str] = []
+    load_blob = TaskStore.load_blob
+    monkeypatch.setattr(TaskStore, "load_blob", lambda s, i: reads.append(i) or load_blob(s, i))
+    parts = [tasks.process_pages.apply(args=args).get() for args in ranges]
+    assert reads == []  # each range read its own pages only
+    assert [[p["page_number"] for p in part["pages"]] for part in parts] == [[2, 3], [4, 5], [6]]
+    assert {line["page_number"] for part in parts for line in part["detections"]} == {2, 3, 4, 5, 6}
+    merged = tasks.merge_pages.apply(args=(parts, task_id, 0.0)).get()
+    assert [p["page_number"] for p in merged["pages"]] == [2, 3, 4, 5, 6]
+    assert not store.client.exists(f"ocr:range:{task_id}") and store.held_bytes() == 0
+
+
+def test_a_range_not_stored_is_read_from_the_upload(split_store: TaskStore) -> None:
+    pages = [text_image([f"page {n}"]) for n in range(1, 5)]
+    task_id = stored(split_store, multipage(pages, "TIFF"))
+    part = tasks.process_pages.apply(args=(task_id, 2, 4)).get()
+    assert [p["page_number"] for p in part["pages"]] == [3, 4]
+
+
+def test_a_cancelled_or_forgotten_documents_ranges_go(
+    split_store: TaskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = split_store
+    pages = multipage([text_image([f"page {n}"]) for n in range(5)], "TIFF")
+    for task_id, end in (("a", store.cancel), ("b", store.forget)):
+        split(stored(store, pages, task_id=task_id), monkeypatch)
+        assert store.client.exists(f"ocr:range:{task_id}")
+        end(task_id)
+        assert not store.client.exists(f"ocr:range:{task_id}")
+    assert store.held_bytes() == 0
+    store.store_ranges("a", [(0, 2, b"late")])  # a split that ends after its cancel
+    assert not store.client.exists("ocr:range:a") and store.held_bytes() == 0
