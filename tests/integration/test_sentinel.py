@@ -142,3 +142,38 @@ def _first_answer(url: str, timeout_s: float = 60) -> httpx.Response:
         except httpx.TransportError:
             time.sleep(0.2)
     raise AssertionError(f"the API did not answer in {timeout_s} s")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_documents_survive_two_failovers_and_the_old_primary_rejoins(tmp_path: Path) -> None:
+    """Kill the primary mid-run, start it again (the Sentinels make it a replica of the new
+    primary), submit more, then kill the new primary: every 202 ends SUCCESS."""
+    with SentinelCluster(tmp_path / "redis") as sentinels, service_on(sentinels, tmp_path) as svc:
+        tasks: dict[str, tuple[int, int]] = {}
+        failovers = []
+        for round_, seed in enumerate((11, 12)):
+            for pages, first in workload(15, max_pages=5, seed=seed):
+                tasks[svc.submit(document(pages, first))] = (pages, first)
+            time.sleep(3 + round_)  # some done, some running, most queued
+            old = sentinels.kill_primary()
+            killed = time.monotonic()
+            failovers.append(sentinels.wait_failover(old))
+            sentinels.start_server(old)  # comes back as a replica of the new primary
+            sentinels.wait_ready(timeout_s=60)
+        ended = wait_all(svc, tasks, timeout_s=600)
+        problems = {t: p for t, b in ended.items() if (p := result_problems(b, *tasks[t]))}
+        assert not problems, problems
+        # a message whose acknowledgement was lost with the primary comes back after the
+        # visibility timeout (OCR_TASK_TIME_LIMIT_S + 60 s): wait it out, then look again
+        time.sleep(max(0.0, killed + 20 + 60 + 15 - time.monotonic()))
+        again = {t: svc.status(t) for t in tasks}
+        problems = {t: p for t, b in again.items() if (p := result_problems(b, *tasks[t]))}
+        assert not problems, problems
+        primary = sentinels.primary()
+        attempts = {t: int(primary.get(key("attempts", t)) or 0) for t in tasks}
+        redelivered = {t: n for t, n in attempts.items() if n > 1}
+        print(
+            f"\n{len(tasks)} documents, failovers {[round(s, 1) for s in failovers]} s; "
+            f"re-delivered: {redelivered or 'none'}"
+        )
