@@ -46,9 +46,10 @@ system-deps:  ## poppler-utils (pdftotext) for the searchable-PDF tests, where a
 test: lint typecheck system-deps  ## lint, types and every test not marked slow
 	$(RUN) pytest -m "not slow"
 
-reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz run, and docs/reliability.md
+reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz run, the scenarios and the long chaos run on Sentinel, into docs/reliability.md
 	HYPOTHESIS_PROFILE=fuzz $(RUN) pytest -m "slow or fuzz"
 	$(RUN) python -m bench.reliability --write-docs docs/reliability.md
+	$(RUN) python -m bench.reliability --documents 1000 --kills 50 --failover --redis-restart --write-docs docs/reliability.md
 
 bench: install-dev  ## engines per model, memory, accuracy and speed against Tesseract and RapidOCR, tables, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
 	$(RUN) python -m bench.engines --threads 2 --write-docs docs/benchmarks.md

@@ -2,6 +2,11 @@
 killed and restarted; every accepted task is followed to its end.
 
     python -m bench.reliability [--tasks 200] [--kills 20] [--write-docs docs/reliability.md]
+    python -m bench.reliability --documents 1000 --kills 50 --failover --redis-restart \\
+        [--write-docs docs/reliability.md]
+
+The second form is the long chaos run of ``bench/reliability_long.py`` instead of the
+scenarios: one service on Redis Sentinel, its own section of the docs.
 
 Each scenario starts its own service (embedded Redis-compatible server with AOF, one
 worker with two processes, the API) from ``ocr_dev.cluster``, with the faults of
@@ -31,6 +36,7 @@ from tempfile import TemporaryDirectory
 import httpx
 
 from bench.common import write_section
+from bench.reliability_long import add_arguments, main_long
 from bench.reliability_run import TIME_LIMIT_S, Row, Task, scenario
 from ocr_dev.faulty_worker import CRASH_MARKER, HANG_MARKER
 from ocr_dev.hostile import CASES
@@ -221,6 +227,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", action="append", default=[], help="run only this scenario (repeatable)"
     )
     parser.add_argument("--write-docs", type=Path)
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -250,6 +257,8 @@ def run_scenarios(args: argparse.Namespace, probes: dict[str, float]) -> list[Ro
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = "python -m bench.reliability " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.documents is not None:
+        return main_long(args, command, table)
     probes: dict[str, float] = {}
     started = time.monotonic()
     rows = run_scenarios(args, probes)

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,12 @@ class Run:
     injected: list[str] = field(default_factory=list)
     peak_rss_mb: float = 0.0
     row: Row | None = None
+    # the URL of the server holding the data now (under Sentinel: the current primary)
+    primary_url: Callable[[], str] | None = None
+    settle_until: float = 0.0  # a monotonic time to wait for before summing up
+
+    def redis_url(self) -> str:
+        return self.primary_url() if self.primary_url else self.cluster.redis.url
 
     def submit(self, data: bytes, task: Task) -> str:
         task_id = self.cluster.service.submit(data)
@@ -71,7 +77,11 @@ class Run:
         return {task_id for task_id, state in states.items() if state == "STARTED"}
 
     def _states(self, task_ids: list[str]) -> dict[str, str]:
-        client = redis.Redis.from_url(self.cluster.redis.url, socket_timeout=5)
+        try:
+            url = self.redis_url()
+        except (redis.RedisError, AssertionError):  # no Sentinel names a primary yet
+            return {}
+        client = redis.Redis.from_url(url, socket_timeout=5)
         try:
             raw = client.mget([f"celery-task-meta-{t}" for t in task_ids]) if task_ids else []
         except redis.RedisError:
@@ -86,7 +96,7 @@ class Run:
     def watch(self, stop: threading.Event) -> None:
         """Note when each task ends, from the result backend, until ``stop``."""
         while not stop.is_set():
-            waiting = [t for t, task in self.tasks.items() if task.ended_at is None]
+            waiting = [t for t, task in list(self.tasks.items()) if task.ended_at is None]
             now = time.monotonic()
             for task_id, state in self._states(waiting).items():
                 if state in ENDED:
@@ -102,7 +112,7 @@ class Run:
 
     def wait_all(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        while any(task.ended_at is None for task in self.tasks.values()):
+        while any(task.ended_at is None for task in list(self.tasks.values())):
             if time.monotonic() > deadline:
                 return  # the unfinished count as lost
             time.sleep(0.5)
@@ -121,23 +131,34 @@ def rss_mb(pid: int) -> float:
 @contextmanager
 def scenario(name: str, work_dir: Path, settings: dict[str, str]) -> Iterator[Run]:
     print(f"-- {name}", flush=True)
-    with Cluster(work_dir / name.replace(" ", "-"), {**BASE_SETTINGS, **settings}, 2) as cluster:
-        run = Run(name, cluster)
-        stop = threading.Event()
-        threads = [
-            threading.Thread(target=run.watch, args=(stop,), daemon=True),
-            threading.Thread(target=run.sample_rss, args=(stop,), daemon=True),
-        ]
+    directory = work_dir / name.replace(" ", "-")
+    with (
+        Cluster(directory, {**BASE_SETTINGS, **settings}, 2) as cluster,
+        observed(Run(name, cluster)) as run,
+    ):
+        yield run
+
+
+@contextmanager
+def observed(run: Run, timeout_s: float = 900) -> Iterator[Run]:
+    """Watch ``run``'s tasks while the block runs, then wait until every one has ended (or
+    ``timeout_s`` has passed) and ``run.settle_until``, and sum the run up in ``run.row``."""
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=run.watch, args=(stop,), daemon=True),
+        threading.Thread(target=run.sample_rss, args=(stop,), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield run
+        run.wait_all(timeout_s=timeout_s)
+        time.sleep(max(0.0, run.settle_until - time.monotonic()))
+    finally:
+        stop.set()
         for thread in threads:
-            thread.start()
-        try:
-            yield run
-            run.wait_all(timeout_s=900)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join()
-        run.row = summarise(run)
+            thread.join()
+    run.row = summarise(run)
 
 
 @dataclass
@@ -177,7 +198,7 @@ def summarise(run: Run) -> Row:
         else:
             wrong += 1
             print(f"   {task_id}: expected {task.expected_code}, got {body}", flush=True)
-    client = service.redis()
+    client = redis.Redis.from_url(run.redis_url(), decode_responses=True)
     attempts = [int(v) for v in client.mget(list(client.scan_iter("ocr:attempts:*"))) if v]
     recoveries = [
         max((run.tasks[t].ended_at or float("inf")) for t in running) - at
