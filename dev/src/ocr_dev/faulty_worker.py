@@ -39,9 +39,8 @@ def open_or_fail(store: TaskStore, task_id: str, *args: Any, **options: Any) -> 
     return open_upload(store, task_id, *args, **options)
 
 
-# the worker runtime's seam: every runtime this process and its pool processes make opens
-# uploads through open_or_fail
-runtime.configure(opener=open_or_fail)
-
 if __name__ == "__main__":
+    # the worker runtime's seam: every runtime this process and its pool processes make
+    # opens uploads through open_or_fail (set here, not on import: tests import the markers)
+    runtime.configure(opener=open_or_fail)
     cli.app()

@@ -147,6 +147,14 @@ def configure(
     _runtime = None
 
 
+def reset() -> None:
+    """Back to the seams' defaults (settings from the environment, the real pipeline and
+    opener); the current runtime, if any, is dropped."""
+    global _seams, _runtime
+    _seams = Seams()
+    _runtime = None
+
+
 def get_runtime() -> WorkerRuntime:
     """The runtime of this process, created on first use. A pool process forked from a
     worker whose main process already made one (to end a task that Celery failed there)

@@ -28,9 +28,10 @@ def fake_pipeline(settings: Settings) -> Pipeline:
 @pytest.fixture
 def store(redis_url: str) -> Iterator[TaskStore]:
     settings = Settings(redis_url=redis_url, max_attempts=2)
+    runtime.reset()
     runtime.configure(settings=settings, pipeline_factory=fake_pipeline)
     yield runtime.get_runtime().store
-    runtime.configure(settings=Settings())
+    runtime.reset()
 
 
 def stored(store: TaskStore, data: bytes, task_id: str = "doc", **options: Any) -> str:
@@ -132,9 +133,10 @@ def split_store(redis_url: str) -> Iterator[TaskStore]:
     """A store whose documents of over 2 pages are split; replacing the task by the chord
     of its ranges is left out (it needs the queue), the ranges are run here."""
     settings = Settings(redis_url=redis_url, max_attempts=3, pages_per_task=2)
+    runtime.reset()
     runtime.configure(settings=settings, pipeline_factory=fake_pipeline)
     yield runtime.get_runtime().store
-    runtime.configure(settings=Settings())
+    runtime.reset()
 
 
 def split(task_id: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
