@@ -119,12 +119,17 @@ class Cluster:
 def wait_all(
     service: Service, task_ids: Iterable[str], timeout_s: float
 ) -> dict[str, dict[str, Any]]:
-    """The final status of every task, polling until all have ended."""
+    """The final status of every task, polling until all have ended. A 503 (Redis
+    unreachable, as for a moment during a failover) is waited out, as clients do."""
     waiting, ended = set(task_ids), {}
     deadline = time.monotonic() + timeout_s
     while waiting:
         for task_id in list(waiting):
-            body = service.status(task_id)
+            answer = httpx.get(f"{service.base_url}/api/v1/ocr/results/{task_id}", timeout=30)
+            if answer.status_code == 503:
+                break
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
             if body["status"] in ENDED:
                 ended[task_id] = body
                 waiting.discard(task_id)
