@@ -225,7 +225,9 @@ def long_run(args: argparse.Namespace) -> tuple[Row, Chaos]:
             SentinelService(work_dir / "service", settings, 2, sentinels) as cluster,
         ):
             run = Run("long run", cluster, primary_url=cluster.primary_url)
-            with observed(run, timeout_s=1800):
+            # after the last fault, a document not ended within twice the visibility
+            # timeout (its message was lost) would never end: it counts as lost
+            with observed(run, timeout_s=2 * VISIBILITY_S + 120):
                 sender = threading.Thread(
                     target=submit_all, args=(run, docs, args.backlog, chaos), daemon=True
                 )
