@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -201,13 +201,14 @@ class Settings(BaseSettings):
     def pipeline_file(self) -> Path:
         return locate(self.pipeline_config)
 
-    @property
+    @cached_property
     def settings_hash(self) -> str:
         """SHA-256 (hex) of the settings that change a result or a task's semantics: the
         resolved pipeline (its file with ``OCR_PIPELINE__*`` over it), the task time limit,
         pages per task, max attempts and the result lifetime. Where and how fast models run
         (device, engine, threads, concurrency) is left out: processes that differ only there
-        serve the same tasks alike. Workers publish it in their heartbeat."""
+        serve the same tasks alike. Workers publish it in their heartbeat. Computed once:
+        settings are read once at start-up and not changed after."""
         covered = {
             "pipeline": self.pipeline.model_dump(mode="json", by_alias=True),
             "task_time_limit_s": self.task_time_limit_s,
