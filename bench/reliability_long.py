@@ -89,6 +89,7 @@ class Chaos:
     counters: dict[str, int] = field(default_factory=dict)
     double_counted: int = 0
     redelivered_documents: int = 0
+    resent: int = 0  # messages the workers' sweep found lost and queued again
 
 
 def submit_all(run: Run, docs: list[tuple[int, int]], backlog: int, chaos: Chaos) -> None:
@@ -210,6 +211,8 @@ def count_twice(run: Run, chaos: Chaos) -> None:
     chaos.double_counted = max(0, counted - ended)
     attempts = [client.get(key("attempts", t)) for t in run.tasks]
     chaos.redelivered_documents = sum(1 for a in attempts if a and int(a) > 1)
+    resends = [client.hget(key("task", t), "resends") for t in run.tasks]
+    chaos.resent = sum(int(r) for r in resends if r)
 
 
 def long_run(args: argparse.Namespace) -> tuple[Row, Chaos]:
@@ -256,7 +259,8 @@ def summary(row: Row, chaos: Chaos) -> str:
         f"({chaos.double_counted} of them documents counted twice in `ocr:counters`: "
         f"{chaos.counters}), **re-deliveries: {row.redeliveries}** (deliveries beyond the "
         f"first, all tasks; {chaos.redelivered_documents} documents with "
-        "`ocr:attempts:{id}` > 1)."
+        f"`ocr:attempts:{{id}}` > 1); {chaos.resent} messages found lost by the workers' "
+        "sweep and queued again."
     )
 
 

@@ -16,6 +16,8 @@ import pytest
 from ocr_dev.cluster import Cluster, wait_all
 from ocr_dev.service import pool_children
 from ocr_dev.workload import document, result_problems, workload
+from ocr_inference.tasks.broker import queue_lists
+from ocr_inference.tasks.queue import QUEUE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -64,3 +66,23 @@ def test_documents_survive_killed_workers(tmp_path: Path) -> None:
             cluster.kill(cluster.workers[-1])  # its pool processes die with it
             cluster.start_worker()
         assert_all_whole(cluster, tasks, timeout_s=2 * VISIBILITY_S + 300)
+
+
+def test_a_message_lost_between_taking_and_recording_is_queued_again(tmp_path: Path) -> None:
+    """A worker main process killed between kombu's two steps (take the message off the
+    queue, then record it as unacknowledged) leaves a message in neither place: lost by
+    hand here, while no worker runs. The workers' sweep queues it again once it is older
+    than the visibility timeout and two sweeps missed it."""
+    # a visibility timeout of 90 s; a time limit that a busy machine keeps to
+    settings = {"OCR_TASK_TIME_LIMIT_S": "30", "OCR_PIPELINE_CONFIG": "text-fast"}
+    with Cluster(tmp_path, settings) as cluster:
+        cluster.kill(cluster.workers[-1])
+        pages, first = 2, 0
+        task_id = cluster.service.submit(document(pages, first))
+        client = cluster.service.redis()
+        assert client.delete(*queue_lists(QUEUE)) == 1  # its message, lost
+        cluster.start_worker()
+        ended = wait_all(cluster.service, {task_id: (pages, first)}, timeout_s=90 + 3 * 30 + 60)
+        assert not result_problems(ended[task_id], pages, first), cluster.logs()
+        assert client.hget(f"ocr:task:{task_id}", "resends") == "1"
+        assert client.get(f"ocr:attempts:{task_id}") == "1"

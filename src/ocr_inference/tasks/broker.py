@@ -1,7 +1,8 @@
 """What the service reads of kombu's Redis transport: the lists that hold a queue's
-messages. kombu keeps one list per priority step (0, 3, 6, 9) of a queue, the first under
-the queue's own name and the others under the name, a separator and the step; a test
-(tests/unit/tasks/test_broker.py) pins that layout against kombu itself."""
+messages, and the hash of messages taken and not yet acknowledged. kombu keeps one list per
+priority step (0, 3, 6, 9) of a queue, the first under the queue's own name and the others
+under the name, a separator and the step; a test (tests/unit/tasks/test_broker.py) pins
+that layout against kombu itself."""
 
 from __future__ import annotations
 
@@ -42,3 +43,35 @@ def requeue_unacked(url: str) -> int:
         for tag in tags:
             channel.qos.restore_by_tag(tag, client=client)
     return len(tags)
+
+
+UNACKED_KEY = "unacked"  # kombu's hash of messages taken and not yet acknowledged
+
+# the ids among ARGV that no message in the lists KEYS[2..] nor in the hash KEYS[1] names
+_ABSENT = """
+local absent = {}
+for _, id in ipairs(ARGV) do absent[id] = true end
+local function drop(message)
+  for id in pairs(absent) do
+    if string.find(message, id, 1, true) then absent[id] = nil end
+  end
+end
+for i = 2, #KEYS do
+  for _, message in ipairs(redis.call('LRANGE', KEYS[i], 0, -1)) do drop(message) end
+end
+for _, message in ipairs(redis.call('HVALS', KEYS[1])) do drop(message) end
+local result = {}
+for id in pairs(absent) do table.insert(result, id) end
+return result
+"""
+
+
+def absent_messages(client: Any, queue: str, task_ids: list[str]) -> set[str]:
+    """The ids of ``task_ids`` whose message is neither waiting in ``queue`` nor taken and
+    unacknowledged: read in one script, so that no message moves between the lists and the
+    hash while it runs. It reads every message, so it is for rare sweeps, not for polls."""
+    if not task_ids:
+        return set()
+    keys = [UNACKED_KEY, *queue_lists(queue)]
+    found = client.eval(_ABSENT, len(keys), *keys, *task_ids)
+    return {item.decode() if isinstance(item, bytes) else str(item) for item in found}

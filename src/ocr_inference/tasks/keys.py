@@ -8,8 +8,10 @@ Keys (all under ``PREFIX``, ``ocr:``):
                           answer 404. It also holds the client's options ``pages``, ``dpi``
                           and ``callback_url`` when given, ``idempotency``, the name of
                           its ``ocr:idem:`` key, if any, ``sending`` until the task is
-                          on the queue (an API process that died in between leaves it), and
-                          ``ended`` once the task has been counted as ended.
+                          on the queue (an API process that died in between leaves it),
+                          ``ended`` once the task has been counted as ended, and
+                          ``lost_seen`` / ``resends`` when the workers' sweep found its
+                          message lost (``tasks.recovery``).
 - ``ocr:webhook:{id}``   set when the task's webhook was queued, so that it is sent once.
 - ``ocr:blob:{id}``      the uploaded bytes; workers on any machine need only Redis.
 - ``ocr:range:{id}``     hash of the page ranges of a split document, each stored once as
@@ -33,6 +35,8 @@ Keys (all under ``PREFIX``, ``ocr:``):
                           ``ocr:task:{id}`` is its size, with its page ranges' once it
                           is split, until the task ends). An upload
                           whose task never ends stops counting when its blob expires.
+- ``ocr:sweep``           held for ``SWEEP_INTERVAL_S`` by the worker process whose turn it is
+                          to sweep for lost messages.
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 - ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
                           of a submission with an ``Idempotency-Key``; ``owner`` is ``-``

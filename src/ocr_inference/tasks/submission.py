@@ -4,7 +4,9 @@
 A task's record is stored before its ``Idempotency-Key`` is claimed and marked ``sending``
 until its message is on the queue. An API process that dies in between leaves either an
 unclaimed record, which no client knows of, or a claimed one still ``sending``: the first
-repeat of the request, or read of the task, more than ``STALLED_AFTER_S`` later sends it.
+repeat of the request, or read of the task, more than ``STALLED_AFTER_S`` later sends it,
+as does the workers' sweep (``tasks.recovery``), which also finds messages lost after
+queueing.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def accept(
             return _repeat(services, claim, digest)
     try:
         _wait_for_replica(services)
-        _send(services, task_id)
+        queue_task(services, task_id)
     except ServiceUnavailable:
         store.forget_idempotency(task_id)
         store.forget(task_id)
@@ -115,23 +117,24 @@ def accept(
     return task_id
 
 
-def resend_if_stalled(services: TaskService, task_id: str) -> None:
+def resend_if_stalled(services: TaskService, task_id: str) -> bool:
     """Queue a task whose API process died between storing and queueing it, once, if it
-    was stored over ``STALLED_AFTER_S`` ago.
+    was stored over ``STALLED_AFTER_S`` ago; whether this call queued it.
 
     Raises:
         ServiceUnavailable: the queue could not be reached (the next call tries again).
     """
     if not services.store.take_stalled(task_id, older_than_s=STALLED_AFTER_S):
-        return
+        return False
     try:
-        _send(services, task_id)
+        queue_task(services, task_id)
     except ServiceUnavailable:
         services.store.unqueued(task_id)
         raise
+    return True
 
 
-def _send(services: TaskService, task_id: str) -> None:
+def queue_task(services: TaskService, task_id: str) -> None:
     """Put the task's message on the queue, and record that it is there.
 
     Raises:

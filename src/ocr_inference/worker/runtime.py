@@ -1,5 +1,6 @@
 """Per-process worker state: the pipeline, loaded once when a pool process starts, and a
-heartbeat in Redis that tells the API how many workers are alive and ready.
+heartbeat in Redis that tells the API how many workers are alive and ready (the same thread
+runs the sweep that queues again the tasks whose message was lost, ``tasks.recovery``).
 
 Two seams make the task bodies testable without models or faults in the product: the
 pipeline factory (tests pass one over the fake engine) and the document opener (the
@@ -16,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
+from celery import current_app
 
 from ocr_inference.config import Settings, get_settings
 from ocr_inference.documents import Document
+from ocr_inference.errors import ServiceUnavailable
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.tasks.connection import WORKER_FAILOVER_S, redis_connection
+from ocr_inference.tasks.recovery import sweep
+from ocr_inference.tasks.service import TaskService
 from ocr_inference.tasks.store import TaskStore
 from ocr_inference.tasks.uploads import open_upload
 from ocr_inference.worker.devices import pool_index, process_engine_config
@@ -122,7 +127,16 @@ class WorkerRuntime:
                 )
             except redis.RedisError as exc:
                 log.warning("heartbeat failed: %s", exc)
+            self._sweep()
             self._stop.wait(HEARTBEAT_INTERVAL_S)
+
+    def _sweep(self) -> None:
+        """Queue again the tasks whose message was lost, when it is this process's turn."""
+        services = TaskService(self.settings, self.store, current_app)
+        try:
+            sweep(services, holder=self.name)
+        except (redis.RedisError, ServiceUnavailable) as exc:
+            log.warning("sweep for lost tasks failed: %s", exc)
 
 
 _seams = Seams()

@@ -43,3 +43,21 @@ def test_messages_taken_and_not_acknowledged_go_back_to_their_queue_at_once(
     taker.release()  # kombu restores what it still holds on close: nothing is left
     assert client.llen("pinned") == 1
     client.close()
+
+
+def test_the_unacknowledged_hash_is_kombus() -> None:
+    assert kombu_redis.Channel.unacked_key == broker.UNACKED_KEY
+
+
+def test_messages_neither_waiting_nor_taken_are_found_absent(redis_url: str) -> None:
+    with Connection(redis_url) as connection:
+        queue = connection.SimpleQueue("pinned")
+        # a Celery message names its task in its headers (its body is base64)
+        queue.put({"n": 1}, headers={"id": "taken-1"})
+        queue.put({"n": 2}, headers={"id": "waiting-2"})
+        queue.get(timeout=5)  # the first is taken, and not acknowledged
+        client = connection.default_channel.client
+        found = broker.absent_messages(client, "pinned", ["taken-1", "waiting-2", "gone-3"])
+        queue.close()
+    assert found == {"gone-3"}
+    assert broker.absent_messages(redis.Redis.from_url(redis_url), "pinned", []) == set()
