@@ -202,8 +202,8 @@ def run_until_stopped(settings: Settings, report: Callable[[str], None]) -> int:
     # the settings' own REDIS_URL, or the embedded server's; a sentinel:// URL works too
     heartbeats = Heartbeats(
         redis_connection(settings.model_copy(update={"redis_url": url})),
-        result_ttl_s=1,
-        blob_ttl_s=1,
+        result_ttl_s=settings.result_ttl_s,
+        blob_ttl_s=settings.blob_ttl_s,
     )
     children = _children(server, environ, url, heartbeats, base_url, report)
     if server is not None:
