@@ -53,6 +53,11 @@ def cpu_info() -> tuple[str, list[str]]:
     return model, [flag for flag in INFERENCE_FLAGS if flag in flags]
 
 
+def cores_and_model() -> str:
+    """Such as "a 2-core Intel Xeon Processor", for the sentence a figure is measured in."""
+    return f"a {usable_cores()}-core {cpu_info()[0]}"
+
+
 def _memory() -> str:
     try:
         for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():

@@ -36,6 +36,7 @@ from tempfile import TemporaryDirectory
 import httpx
 
 from bench.common import write_section
+from bench.machine import cores_and_model
 from bench.reliability_long import add_arguments, main_long
 from bench.reliability_run import TIME_LIMIT_S, Row, Task, scenario
 from ocr_dev.faulty_worker import CRASH_MARKER, HANG_MARKER
@@ -204,7 +205,7 @@ def docs_section(command: str, minutes: float, report: str, probes: dict[str, fl
     return "\n".join(
         [
             START,
-            f"Measured with `{command}` on this machine "
+            f"Measured with `{command}` on {cores_and_model()} "
             f"({time.strftime('%Y-%m-%d')}, {minutes:.0f} min in all), "
             f"`OCR_TASK_TIME_LIMIT_S={TIME_LIMIT_S}` (visibility timeout "
             f"{TIME_LIMIT_S + 60} s), `OCR_PAGES_PER_TASK=2`, one worker with two "

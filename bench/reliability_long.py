@@ -31,6 +31,7 @@ import httpx
 import redis
 
 from bench.common import write_section
+from bench.machine import cores_and_model
 from bench.reliability_run import BASE_SETTINGS, Row, Run, Task, observed
 from ocr_dev.cluster import Cluster
 from ocr_dev.sentinel import HOST, MASTER, SentinelCluster
@@ -268,7 +269,7 @@ def docs_section(command: str, minutes: float, report: str, text: str) -> str:
     return "\n".join(
         [
             START,
-            f"Long chaos run, measured with `{command}` on this machine "
+            f"Long chaos run, measured with `{command}` on {cores_and_model()} "
             f"({time.strftime('%Y-%m-%d')}, {minutes:.0f} min in all): one service on Redis "
             "Sentinel (primary, replica, three Sentinels), `OCR_PIPELINE_CONFIG` as given, "
             f"`OCR_TASK_TIME_LIMIT_S={SETTINGS['OCR_TASK_TIME_LIMIT_S']}` (visibility timeout "
