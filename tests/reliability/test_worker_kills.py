@@ -17,7 +17,7 @@ from ocr_dev.cluster import Cluster, wait_all
 from ocr_dev.service import pool_children
 from ocr_dev.workload import document, result_problems, workload
 from ocr_inference.tasks.broker import queue_lists
-from ocr_inference.tasks.queue import QUEUE
+from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -86,3 +86,28 @@ def test_a_message_lost_between_taking_and_recording_is_queued_again(tmp_path: P
         assert not result_problems(ended[task_id], pages, first), cluster.logs()
         assert client.hget(f"ocr:task:{task_id}", "resends") == "1"
         assert client.get(f"ocr:attempts:{task_id}") == "1"
+
+
+def test_a_lost_page_range_message_has_its_document_queued_again(tmp_path: Path) -> None:
+    """The same loss for a page range of a split document (lost by hand: the ranges not
+    yet taken are dropped from their queue). Its document does no page for a visibility
+    timeout and no message names it, so the sweep queues the document again; it is split
+    again and ends SUCCESS with every page once."""
+    settings = {
+        "OCR_TASK_TIME_LIMIT_S": "30",  # a visibility timeout of 90 s
+        "OCR_PIPELINE_CONFIG": "text-fast",
+        "OCR_PAGES_PER_TASK": "1",
+    }
+    with Cluster(tmp_path, settings) as cluster:
+        pages, first = 6, 0
+        task_id = cluster.service.submit(document(pages, first))
+        client = cluster.service.redis()
+        deadline = time.monotonic() + 120
+        while int(client.hget(f"ocr:progress:{task_id}", "done") or 0) < 1:
+            assert time.monotonic() < deadline, "no page was done"
+            time.sleep(0.02)
+        assert client.delete(*queue_lists(PAGES_QUEUE)) == 1  # the ranges waiting, lost
+        timeout_s = 2 * 90 + 3 * 30 + 120
+        ended = wait_all(cluster.service, {task_id: (pages, first)}, timeout_s=timeout_s)
+        assert not result_problems(ended[task_id], pages, first), cluster.logs()
+        assert client.hget(f"ocr:task:{task_id}", "resends") == "1"

@@ -6,6 +6,7 @@ that layout against kombu itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kombu import Connection
@@ -66,12 +67,13 @@ return result
 """
 
 
-def absent_messages(client: Any, queue: str, task_ids: list[str]) -> set[str]:
-    """The ids of ``task_ids`` whose message is neither waiting in ``queue`` nor taken and
-    unacknowledged: read in one script, so that no message moves between the lists and the
-    hash while it runs. It reads every message, so it is for rare sweeps, not for polls."""
+def absent_messages(client: Any, queues: Sequence[str], task_ids: list[str]) -> set[str]:
+    """The ids of ``task_ids`` that no message waiting in ``queues`` nor taken and
+    unacknowledged names (in its headers: its own id, its root's, or its arguments): read
+    in one script, so that no message moves between the lists and the hash while it runs.
+    It reads every message, so it is for rare sweeps, not for polls."""
     if not task_ids:
         return set()
-    keys = [UNACKED_KEY, *queue_lists(queue)]
+    keys = [UNACKED_KEY, *(name for queue in queues for name in queue_lists(queue))]
     found = client.eval(_ABSENT, len(keys), *keys, *task_ids)
     return {item.decode() if isinstance(item, bytes) else str(item) for item in found}

@@ -1,22 +1,25 @@
 """Documents whose queue message was lost, found and queued again.
 
-A task's message can be lost in two ways that nothing else repairs:
+A task's message can be lost in ways that nothing else repairs:
 
 - the API process that stored the task died before queueing it (its record still says
   ``sending``; ``submission.resend_if_stalled`` queues it on the next read or repeat);
-- a worker's main process was killed between taking the message off the queue and
-  recording it as taken but unacknowledged (kombu does the two in separate steps). The
-  message is then in no queue and not in kombu's ``unacked`` hash, so the visibility
-  timeout never brings it back, and no worker ever received it (it has no ``attempts``).
+- a worker's main process was killed between taking a message off the queue and recording
+  it as taken but unacknowledged (kombu does the two in separate steps). The message is
+  then in no queue and not in kombu's ``unacked`` hash, so the visibility timeout never
+  brings it back. It may be the document's own message, one of its page ranges' or the
+  merge of its ranges.
 
-A sweep, run by one worker at a time every ``SWEEP_INTERVAL_S``, looks at the tasks that
-have not ended (the ``ocr:held`` index) and queues again a task stored over a visibility
-timeout ago that no worker received and whose message is nowhere: only after two sweeps in
-a row found it so (a live worker takes a message and records it within milliseconds), and
-at most ``MAX_RESENDS`` times. Tasks still ``sending`` after ``STALLED_AFTER_S`` are queued
-by the sweep too, so that a document whose client never reads it is not left behind.
-A page-range task of a split document lost the same way is not recovered here (its
-document stays STARTED until its record expires).
+A sweep, run by one worker at a time every ``SWEEP_INTERVAL_S``, looks at the documents
+that have not ended (the ``ocr:held`` index). It queues again a document stored over a
+visibility timeout ago that has done no page for a visibility timeout (it is not in
+``ocr:running``, or its entry there has lapsed) and that no message in the queues or among
+the unacknowledged names (a page range's message names its document in its headers): only
+after two sweeps in a row found it so, since a live worker records a message it takes
+within milliseconds, and at most ``MAX_RESENDS`` times. A split document queued again is
+split again and every range runs again. Documents still ``sending`` after
+``STALLED_AFTER_S`` are queued by the sweep too, so that a document whose client never
+reads it is not left behind.
 """
 
 from __future__ import annotations
@@ -29,20 +32,24 @@ import redis
 
 from ocr_inference.tasks.broker import absent_messages
 from ocr_inference.tasks.keys import key
-from ocr_inference.tasks.queue import QUEUE
+from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
 from ocr_inference.tasks.service import TaskService
 from ocr_inference.tasks.submission import STALLED_AFTER_S, queue_task, resend_if_stalled
 
 log = logging.getLogger("ocr_inference.tasks")
 
 SWEEP_INTERVAL_S = 30.0
+QUEUES = (QUEUE, PAGES_QUEUE)
 MAX_RESENDS = 3
 
-# the lost mark of a task that no worker received and that has not ended: the first call
-# sets ``lost_seen``, the second (a sweep later) takes it, counted in ``resends``
+# the lost mark of a task that has not ended nor done a page lately (its entry in the
+# running set KEYS[2] lapsed before ARGV[2]): the first call sets ``lost_seen``, the second
+# (a sweep later) takes it, counted in ``resends``
 _TAKE_LOST = """
+local running = redis.call('ZSCORE', KEYS[2], ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'ended') == 1
-    or redis.call('HEXISTS', KEYS[1], 'sending') == 1 or redis.call('EXISTS', KEYS[2]) == 1
+    or redis.call('HEXISTS', KEYS[1], 'sending') == 1
+    or (running and tonumber(running) > tonumber(ARGV[2]))
     or tonumber(redis.call('HGET', KEYS[1], 'resends') or '0') >= tonumber(ARGV[1]) then
   return 0
 end
@@ -61,7 +68,7 @@ class Swept:
     """What one sweep did: the tasks it queued again, by why."""
 
     stalled: list[str] = field(default_factory=list)  # never queued (API died)
-    lost: list[str] = field(default_factory=list)  # queued, then taken and lost
+    lost: list[str] = field(default_factory=list)  # queued, then a message of it lost
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class _Waiting:
     task_id: str
     age_s: float
     sending: bool
-    received: bool  # a worker received it (it has attempts)
+    progressing: bool  # it did a page within a visibility timeout
 
 
 def sweep(services: TaskService, *, holder: str, now: float | None = None) -> Swept | None:
@@ -93,9 +100,9 @@ def sweep(services: TaskService, *, holder: str, now: float | None = None) -> Sw
         ):
             swept.stalled.append(task.task_id)
     older = services.settings.visibility_timeout_s
-    undelivered = [t.task_id for t in waiting if not (t.sending or t.received) and t.age_s > older]
-    absent = absent_messages(store.client, QUEUE, undelivered)
-    for task_id in undelivered:
+    idle = [t.task_id for t in waiting if not (t.sending or t.progressing) and t.age_s > older]
+    absent = absent_messages(store.client, QUEUES, idle)
+    for task_id in idle:
         if task_id not in absent:
             store.client.hdel(key("task", task_id), "lost_seen")
         elif _take_lost(store.client, task_id, now):
@@ -113,16 +120,16 @@ def _waiting(services: TaskService, now: float) -> list[_Waiting]:
     with client.pipeline(transaction=False) as pipe:
         for task_id in ids:
             pipe.hmget(key("task", task_id), ["submitted_at", "sending", "ended"])
-            pipe.exists(key("attempts", task_id))
+            pipe.zscore(key("running"), task_id)
         replies = pipe.execute()
     waiting = []
-    for task_id, (submitted, sending, ended), attempts in zip(
+    for task_id, (submitted, sending, ended), running in zip(
         ids, replies[::2], replies[1::2], strict=True
     ):
         if submitted is None or ended is not None:
             continue
-        age = now - float(submitted)
-        waiting.append(_Waiting(task_id, age, sending is not None, bool(attempts)))
+        progressing = running is not None and float(running) > now
+        waiting.append(_Waiting(task_id, now - float(submitted), sending is not None, progressing))
     return waiting
 
 
@@ -131,5 +138,5 @@ def _text(value: object) -> str:
 
 
 def _take_lost(client: redis.Redis, task_id: str, now: float) -> bool:
-    keys = (key("task", task_id), key("attempts", task_id))
-    return bool(client.eval(_TAKE_LOST, len(keys), *keys, MAX_RESENDS, f"{now:.3f}"))
+    keys = (key("task", task_id), key("running"))
+    return bool(client.eval(_TAKE_LOST, len(keys), *keys, MAX_RESENDS, f"{now:.3f}", task_id))

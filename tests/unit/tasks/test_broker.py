@@ -55,9 +55,15 @@ def test_messages_neither_waiting_nor_taken_are_found_absent(redis_url: str) -> 
         # a Celery message names its task in its headers (its body is base64)
         queue.put({"n": 1}, headers={"id": "taken-1"})
         queue.put({"n": 2}, headers={"id": "waiting-2"})
-        queue.get(timeout=5)  # the first is taken, and not acknowledged
+        # a page range's message names its document in its arguments
+        queue.put({"n": 3}, headers={"id": "range-9", "argsrepr": "('document-4', 1, 3)"})
+        taken = queue.get(timeout=5)  # the first is taken, and not acknowledged
         client = connection.default_channel.client
-        found = broker.absent_messages(client, "pinned", ["taken-1", "waiting-2", "gone-3"])
+        ids = ["taken-1", "waiting-2", "gone-3", "document-4"]
+        found = broker.absent_messages(client, ["other", "pinned"], ids)
+        taken.ack()
         queue.close()
     assert found == {"gone-3"}
-    assert broker.absent_messages(redis.Redis.from_url(redis_url), "pinned", []) == set()
+    client = redis.Redis.from_url(redis_url)
+    assert broker.absent_messages(client, ["pinned"], []) == set()
+    client.close()
