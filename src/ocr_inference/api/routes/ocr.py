@@ -19,11 +19,12 @@ from fastapi import (
 )
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
+from ocr_inference.api.event_stream import MEDIA_TYPE, EventStreamResponse, open_events
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.tasks.queue import QUEUE
-from ocr_inference.tasks.status import only_page, read_status
+from ocr_inference.tasks.status import only_page, read_status, with_queue_position
 from ocr_inference.tasks.submission import accept, resend_if_stalled, task_options
 
 # every route here needs a valid X-API-Key once keys are configured
@@ -120,7 +121,31 @@ def results(
     )
     if answer.status == "PENDING":
         resend_if_stalled(services, task_id)
-    return only_page(answer, page)
+    return only_page(with_queue_position(answer, services), page)
+
+
+@router.get(
+    "/results/{task_id}/events",
+    response_class=EventStreamResponse,
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "progress, page and end events"},
+        **_READ_ERRORS,
+        429: {"model": Problem},
+    },
+)
+async def events(
+    task_id: str,
+    services: ServicesDep,
+    owner: OwnerDep,
+    last_event_id: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", description="Resume after this event's page"),
+    ] = None,
+) -> EventStreamResponse:
+    """Server-sent events of a task: ``progress``, one ``page`` per page as soon as it is
+    done (block indexes within the page, as with ``?page``), and a last ``end`` with the
+    status (``error`` and ``code`` on failure); docs/api.md has the details."""
+    return await open_events(services, task_id, owner, last_event_id)
 
 
 @router.delete(
