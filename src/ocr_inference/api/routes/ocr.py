@@ -36,6 +36,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem} for code in (401, 404, 503)
 }
+# the answers of a route whose own media type is not JSON (the event stream)
+_PROBLEM_JSON: dict[str, Any] = {
+    "description": "Problem",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 _CHUNK = 1 << 20
 
 
@@ -127,10 +132,10 @@ def results(
 @router.get(
     "/results/{task_id}/events",
     response_class=EventStreamResponse,
+    status_code=status.HTTP_200_OK,
     responses={
         200: {"content": {MEDIA_TYPE: {}}, "description": "progress, page and end events"},
-        **_READ_ERRORS,
-        429: {"model": Problem},
+        **dict.fromkeys((401, 404, 429, 503), _PROBLEM_JSON),
     },
 )
 async def events(
