@@ -14,6 +14,7 @@ import httpx
 
 # the connection failed or was dropped, or the server was slow
 _PASSING = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+EVENT_STREAM = "text/event-stream"
 RETRY_S = 2.0  # pause before reconnecting, when the server asked for none
 
 

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ocr_inference.client.events import ServerEvent, follow, parse
+from ocr_inference.client.events import EVENT_STREAM, ServerEvent, follow, parse
 
 _OCR = "/api/v1/ocr"
 _ENDED = frozenset({"SUCCESS", "FAILURE"})
@@ -219,6 +219,8 @@ class Client:
                 if not response.is_success:
                     response.read()
                     raise ApiError.from_response(response)
+                if not response.headers.get("content-type", "").startswith(EVENT_STREAM):
+                    raise ApiError(response.status_code, "no_event_stream", "Not an event stream.")
                 yield from parse(response.iter_lines())
 
         deadline = time.monotonic() + timeout

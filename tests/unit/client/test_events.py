@@ -15,6 +15,10 @@ def sse(*events: tuple[str, int, str]) -> str:
     return "".join(f"id: {i}\nevent: {name}\ndata: {data}\n\n" for name, i, data in events)
 
 
+def stream(body: str) -> httpx.Response:
+    return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+
 def test_parse_skips_comments_and_joins_data_lines() -> None:
     body = ': keep-alive\n\nid: 1\nevent: page\ndata: {"a":\ndata: 1}\n\nretry: 5\n\n'
     assert list(parse(body.splitlines())) == [ServerEvent("page", "1", {"a": 1})]
@@ -38,7 +42,7 @@ def test_a_stream_is_followed_from_the_last_id_until_its_end(no_sleep: list[floa
     def handler(request: httpx.Request) -> httpx.Response:
         asked.append(request.headers.get("Last-Event-ID"))
         assert request.url.path == "/api/v1/ocr/results/t1/events"
-        return httpx.Response(200, text=answers[len(asked) - 1])
+        return stream(answers[len(asked) - 1])
 
     with Client("http://ocr.test", transport=httpx.MockTransport(handler)) as client:
         seen = list(client.events("t1"))
@@ -69,7 +73,7 @@ def test_refusals_and_a_deleted_task_raise(no_sleep: list[float]) -> None:
     )
 
     def deleted(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, text=sse(("error", 0, '{"error": "gone", "code": "not_found"}')))
+        return stream(sse(("error", 0, '{"error": "gone", "code": "not_found"}')))
 
     client = Client("http://ocr.test", transport=httpx.MockTransport(deleted))
     with client, pytest.raises(StreamFailed) as failed:
