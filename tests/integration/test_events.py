@@ -6,6 +6,9 @@ the documents ahead are taken."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -79,6 +82,29 @@ def test_a_stream_resumed_with_last_event_id_goes_on_where_it_stopped(service: S
     with Client(service.base_url) as client:
         again = list(client.events(task_id, last_event_id="3", timeout=60))
     assert page_numbers(again) == page_numbers(rest)
+
+
+def test_pages_done_again_after_a_killed_worker_process_are_sent_once(service: Service) -> None:
+    client = service.redis()
+    earlier = set(client.scan_iter("ocr:attempts:*"))
+    task_id = service.submit(ten_pages())
+    events: list[ServerEvent] = []
+
+    def read() -> None:
+        with Client(service.base_url) as client:
+            events.extend(client.events(task_id, timeout=300))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    wait_until(lambda: client.llen(f"ocr:pages:{task_id}") >= 1, "no page was kept", 120)
+    (child,) = service.pool_children()
+    os.kill(child, signal.SIGKILL)  # mid-range: the range is delivered again and redone
+    reader.join(300)
+    assert events and events[-1].event == "end", events[-3:]
+    assert events[-1].data["status"] == "SUCCESS"
+    assert sorted(page_numbers(events)) == list(range(1, PAGES + 1))
+    ours = set(client.scan_iter("ocr:attempts:*")) - earlier
+    assert max(int(client.get(key) or 0) for key in ours) >= 2, "no task was delivered again"
 
 
 def test_a_cancelled_document_ends_with_cancelled(service: Service) -> None:
