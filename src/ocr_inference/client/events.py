@@ -66,10 +66,12 @@ def follow(
     *,
     last_event_id: str | None,
     deadline: float,
+    passing: Callable[[Exception], bool] = lambda _: False,
 ) -> Iterator[ServerEvent]:
     """The events of the streams ``open_stream(last_event_id)`` opens, until ``end``: after
-    a dropped connection or an ``unavailable`` error it opens the stream again from the last
-    id seen, until ``deadline`` (``time.monotonic``), so that no page is lost or repeated.
+    a dropped connection, an ``unavailable`` error or an exception that ``passing`` deems
+    passing (a 503), it opens the stream again from the last id seen, until ``deadline``
+    (``time.monotonic``), so that no page is lost or repeated.
 
     Raises:
         StreamFailed: an ``error`` event other than ``unavailable``.
@@ -86,7 +88,9 @@ def follow(
                 yield event
                 if event.event == "end":
                     return
-        except _PASSING:
+        except Exception as exc:
+            if not (isinstance(exc, _PASSING) or passing(exc)):
+                raise
             if time.monotonic() + RETRY_S > deadline:
                 raise
         if time.monotonic() + RETRY_S > deadline:

@@ -203,7 +203,8 @@ class Client:
         """The task's events as they come: ``progress``, one ``page`` per page (its
         ``data`` holds the page's ``page``, ``detections``, ``layout``, ``tables`` and
         ``markdown``) and a last ``end`` (``status``, and ``error`` and ``code`` on
-        failure). A dropped stream is opened again from the last event's id, so that no
+        failure). After a dropped connection, an ``unavailable`` error or a 503 (Redis
+        unreachable), the stream is opened again from the last event's id, so that no
         page is lost or repeated; ``last_event_id`` resumes an earlier stream.
 
         Raises:
@@ -224,7 +225,12 @@ class Client:
                 yield from parse(response.iter_lines())
 
         deadline = time.monotonic() + timeout
-        return follow(open_stream, last_event_id=last_event_id, deadline=deadline)
+        return follow(
+            open_stream,
+            last_event_id=last_event_id,
+            deadline=deadline,
+            passing=lambda exc: isinstance(exc, ApiError) and exc.status == 503,
+        )
 
     def export(self, task_id: str, format: str) -> bytes:
         """A finished task's result as a file: json, text, markdown, hocr or pdf."""

@@ -79,3 +79,20 @@ def test_refusals_and_a_deleted_task_raise(no_sleep: list[float]) -> None:
     with client, pytest.raises(StreamFailed) as failed:
         list(client.events("t1"))
     assert failed.value.code == "not_found"
+
+
+def test_a_503_while_reconnecting_is_waited_out(no_sleep: list[float]) -> None:
+    answers = [
+        stream(sse(("page", 1, '{"n": 1}'))),
+        httpx.Response(503, json={"detail": "Redis down", "code": "unavailable"}),
+        stream(sse(("end", 1, '{"status": "SUCCESS"}'))),
+    ]
+    asked: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers.get("Last-Event-ID"))
+        return answers[len(asked) - 1]
+
+    with Client("http://ocr.test", transport=httpx.MockTransport(handler)) as client:
+        seen = [e.event for e in client.events("t1")]
+    assert seen == ["page", "end"] and asked == [None, "1", "1"]

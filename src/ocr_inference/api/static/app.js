@@ -113,6 +113,12 @@ async function poll(run, taskId) {
   while (run === state.run) {
     const response = await apiFetch(`${API}/results/${encodeURIComponent(taskId)}`);
     if (run !== state.run) return;
+    if (response.status === 503) {
+      // Redis or the queue is unreachable for a moment: keep asking
+      setStatus(`Service unavailable, retrying: ${await problemText(response)}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
     if (!response.ok) {
       setStatus(`Cannot read the task: ${await problemText(response)}`);
       return;
