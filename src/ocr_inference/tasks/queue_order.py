@@ -9,9 +9,11 @@ It is exact for one queue read in order by workers that take one document at a t
 an estimate otherwise: documents queued with a higher priority are taken before older ones
 (and a task counts as taken only once a worker starts it, whatever it was submitted after),
 a task queued again after its API process died takes a new number, and a document whose
-message was lost stays counted as ahead of every later one; the position never drops
-below 0. Page ranges of split documents are not counted: a document counts once, when it
-is taken, however many ranges it is split into.
+message was lost stays counted as ahead of every later one. The position never drops below
+0, and never exceeds the documents waiting or running besides the task (``pending_tasks``
+less one), which bounds any drift of the counters by the queue's true length. Page ranges
+of split documents are not counted: a document counts once, when it is taken, however many
+ranges it is split into.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ local n = redis.call('HINCRBY', KEYS[1], 'queued', 1)
 redis.call('HSET', KEYS[2], 'seq', n)
 return n
 """
-# KEYS: the counters, the record; 'taken' counted once per record that still exists
+# KEYS: the counters, the record; 'taken' counted once per record, and for a message
+# whose record has expired (it left the queue all the same)
 _TAKE_SCRIPT = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-if redis.call('HSETNX', KEYS[2], 'taken', 1) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 and redis.call('HSETNX', KEYS[2], 'taken', 1) == 0 then
+  return 0
+end
 return redis.call('HINCRBY', KEYS[1], 'taken', 1)
 """
 

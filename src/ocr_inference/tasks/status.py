@@ -130,8 +130,10 @@ def final_status(tasks: TaskService, task_id: str) -> TaskStatus:
 
 def with_queue_position(status: TaskStatus, tasks: TaskService) -> TaskStatus:
     """``status`` with its ``queue_position`` while it is PENDING (see
-    ``tasks.queue_order``)."""
+    ``tasks.queue_order``), at most the documents waiting or running besides it."""
     if status.status != "PENDING":
         return status
     position = tasks.store.queue_position(status.task_id)
+    if position is not None:
+        position = min(position, max(status.pending_tasks - 1, 0))
     return status.model_copy(update={"queue_position": position})
