@@ -163,8 +163,10 @@ async def _ending(
         yield Event(END, sent, end.model_dump_json())
         return
     numbers = [page.page_number for page in result.pages]
-    kept = [n for n in dict.fromkeys(await reader.order(task_id)) if n in set(numbers)]
-    sequence = kept + [n for n in numbers if n not in set(kept)]
+    in_result = set(numbers)
+    kept = [n for n in dict.fromkeys(await reader.order(task_id)) if n in in_result]
+    seen = set(kept)
+    sequence = kept + [n for n in numbers if n not in seen]
     for position in range(sent, len(sequence)):
         yield Event(PAGE, position + 1, page_of(result, sequence[position]).model_dump_json())
     yield Event(END, max(sent, len(sequence)), StreamEnd(status="SUCCESS").model_dump_json())

@@ -36,6 +36,7 @@ function showResult(run) {
 }
 
 async function pageImage(number, run) {
+  if (!state.ended) return null; // page images come from the finished result
   if (!state.images.has(number)) {
     const path = `${API}/results/${encodeURIComponent(state.taskId)}/pages/${number}.png`;
     let url = null;
@@ -49,7 +50,6 @@ async function pageImage(number, run) {
       if (url) URL.revokeObjectURL(url);
       return null;
     }
-    if (!url && !state.ended) return null; // page images come once the task has ended
     state.images.set(number, url);
   }
   return state.images.get(number);
@@ -84,7 +84,9 @@ async function showPage(number, run) {
     // the page image route is unavailable: the boxes alone, on a blank page of its size
     image.removeAttribute("src");
     image.hidden = true;
-    note.textContent = `Page image unavailable; boxes shown on a blank ${info.width} × ${info.height} page.`;
+    note.textContent = state.ended
+      ? `Page image unavailable; boxes shown on a blank ${info.width} × ${info.height} page.`
+      : "Boxes shown on a blank page until the document is done.";
     note.hidden = false;
   }
   viewer.dataset.ready = "true";
