@@ -51,7 +51,7 @@ reliability: install-dev  ## fault-injection tests (marked slow), a longer fuzz 
 	$(RUN) python -m bench.reliability --write-docs docs/reliability.md
 	$(RUN) python -m bench.reliability --documents 1000 --kills 50 --failover --redis-restart --write-docs docs/reliability.md
 
-bench: install-dev  ## engines per model, memory, accuracy and speed against Tesseract and RapidOCR, tables, split documents, load and the searchable PDF's reading order on ../shared/eval, into docs/benchmarks.md
+bench: install-dev  ## engines per model, memory, accuracy and speed against Tesseract and RapidOCR, tables, split documents, load, the searchable PDF's reading order on ../shared/eval and the event stream, into docs/benchmarks.md
 	$(RUN) python -m bench.engines --threads 2 --write-docs docs/benchmarks.md
 	$(RUN) python -m bench.memory --write-docs docs/benchmarks.md
 	$(RUN) python -m bench.compare --profile default --profile text-fast \
@@ -66,6 +66,7 @@ bench: install-dev  ## engines per model, memory, accuracy and speed against Tes
 	$(RUN) python -m bench.split --pages 20 --write-docs docs/benchmarks.md
 	$(RUN) python -m bench.load --pages 200 --clients 50 --write-docs docs/benchmarks.md
 	$(RUN) python -m bench.searchable_pdf --limit 20 --write-docs docs/benchmarks.md
+	$(RUN) python -m bench.events --pages 8 --write-docs docs/benchmarks.md
 
 clean:
 	rm -rf $(TOOLS) .venv .mypy_cache .ruff_cache .pytest_cache

@@ -21,6 +21,15 @@ def running_service(
 ) -> Iterator[str]:
     """Start everything, wait until ``concurrency`` worker processes have loaded their
     models, yield the API's URL."""
+    with service_and_redis(work_dir, concurrency=concurrency, env=env) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def service_and_redis(
+    work_dir: Path, *, concurrency: int = 1, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """``running_service``, yielding the API's URL and the Redis server's."""
     work_dir.mkdir(parents=True, exist_ok=True)
     server = EmbeddedRedis(work_dir / "redis", port=free_port())
     with local_service(
@@ -32,7 +41,7 @@ def running_service(
     ) as running:
         with closing(redis.Redis.from_url(server.url)) as client:
             running.wait_ready(timeout_s=300, until=_models_loaded(client, concurrency))
-        yield running.base_url
+        yield running.base_url, server.url
 
 
 def _models_loaded(client: redis.Redis, processes: int) -> Callable[[], bool]:

@@ -179,6 +179,14 @@ class Settings(BaseSettings):
         description="Allow callback_url to reach private, loopback, link-local and reserved "
         "addresses (refused by default, so that clients cannot probe the internal network).",
     )
+    events_max_streams: PositiveInt = Field(
+        8, description="Result event streams open at once per API key (all, with keys off)."
+    )
+    events_max_mb: PositiveInt = Field(
+        64, description="Per-page results kept in Redis per running document, in MiB."
+    )
+    events_poll_ms: PositiveInt = Field(200, description="How often a stream looks for pages.")
+    events_keepalive_s: PositiveInt = Field(15, description="Seconds between keep-alives.")
     pipeline_config: str | None = Field(
         None,
         description="Pipeline YAML file, or a shipped profile's name; unset: PP-StructureV3.",

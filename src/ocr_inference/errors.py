@@ -23,6 +23,7 @@ OCRError                       code               HTTP
 │   └── ResultNotReady         not_ready          409  (a download of a task without a result)
 ├── Unauthorized               unauthorized       401  (API keys are on; no valid X-API-Key)
 ├── IdempotencyConflict        idempotency_conflict 422 (an Idempotency-Key reused for another file)
+├── TooManyStreams             too_many_streams   429  (event streams per API key; Retry-After)
 ├── ServiceUnavailable         unavailable        503  (Redis or the queue unreachable; Retry-After)
 │   └── ServiceBusy            busy               503  (too many documents or bytes waiting)
 └── ConfigurationError         configuration      500  (start-up: bad setting, model, no CUDA)
@@ -181,6 +182,14 @@ class IdempotencyConflict(OCRError):
 
 # seconds a client is asked to wait (Retry-After) before trying a service that is down
 RETRY_AFTER_S = 5
+
+
+class TooManyStreams(OCRError):
+    """The API key has as many result event streams open as ``OCR_EVENTS_MAX_STREAMS``."""
+
+    code = "too_many_streams"
+    http_status = 429
+    retry_after_s = RETRY_AFTER_S
 
 
 class ServiceUnavailable(OCRError):

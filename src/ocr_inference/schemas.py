@@ -147,6 +147,31 @@ class TaskStatus(BaseModel):
     result: DocumentResult | ErrorResult | None = None
     pending_tasks: int = Field(ge=0, description="Documents queued or running, service-wide.")
     progress: Progress | None = Field(None, description="Pages done so far, while STARTED.")
+    queue_position: int | None = Field(
+        None,
+        ge=0,
+        description="While PENDING: documents queued before this one and not yet taken by "
+        "a worker (an estimate with several workers or priorities; see docs/api.md).",
+    )
+
+
+class PageResult(BaseModel):
+    """One page's part of a result, as a ``page`` event carries it: its block indexes
+    count within its own ``layout``, as with ``?page=N``."""
+
+    page: PageInfo
+    detections: list[Detection]
+    layout: list[Block] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    markdown: str = Field("", description="The page as Markdown, in reading order.")
+
+
+class StreamEnd(BaseModel):
+    """The ``end`` event of a result's event stream: how the task ended."""
+
+    status: TaskState
+    error: str | None = None
+    code: str | None = None
 
 
 class Health(BaseModel):

@@ -9,6 +9,7 @@ Each pin is a JSON file in ``pins/``. A deliberate change of the contract rewrit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 import typer
 from fastapi.testclient import TestClient
 
@@ -24,6 +26,7 @@ from ocr_inference.api import create_app
 from ocr_inference.cli import app as cli_app
 from ocr_inference.config import Settings
 from ocr_inference.tasks import queue as celery_app
+from ocr_inference.tasks.events import StreamLeases
 from ocr_inference.tasks.store import TaskStore
 
 PINS = Path(__file__).parent / "pins"
@@ -99,12 +102,16 @@ def _keys_written(url: str) -> dict[str, str]:
                 continue
             name = key.decode().replace(task_id, "{id}")
             name = re.sub(r"^ocr:idem:[^:]+:[0-9a-f]{64}$", "ocr:idem:{owner}:{key}", name)
+            name = re.sub(r"^ocr:streams:[^:]+$", "ocr:streams:{owner}", name)
             found[name] = connection.type(key).decode()
 
     look()
     store.count_attempt(task_id)
+    store.take(task_id)
     store.start_document(task_id, 2, stale_after_s=60)
+    store.keep_page(task_id, 1, b"{}", max_bytes=1024)
     store.page_done(task_id, stale_after_s=60)
+    asyncio.run(_open_stream(url))
     store.mark_failed(task_id)
     store.claim_webhook(task_id)
     store.heartbeat("host:1", models_loaded=True, ttl_s=60)
@@ -115,6 +122,14 @@ def _keys_written(url: str) -> dict[str, str]:
     look()
     connection.close()
     return found
+
+
+async def _open_stream(url: str) -> None:
+    client = aioredis.Redis.from_url(url)
+    try:
+        await StreamLeases(client, cap=1, lease_s=60).open("owner", "lease")
+    finally:
+        await client.aclose()
 
 
 def test_redis_keys_are_unchanged(redis_url: str) -> None:

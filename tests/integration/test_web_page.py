@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Dialog, Page, Request, Route, sync_playwright
 
-from ocr_dev.factories import encode, text_image
+from ocr_dev.factories import PAGE_LINES, encode, multipage, text_image
 from ocr_dev.service import Service
 
 pytestmark = pytest.mark.integration
@@ -144,7 +144,7 @@ def test_upload_shows_boxes_tooltips_and_text_as_characters(
     boxes.nth(texts.index(XSS)).hover()
     assert page.text_content("#tooltip-text") == XSS
     scripts = page.evaluate("[...document.scripts].map((s) => s.getAttribute('src'))")
-    assert scripts == ["/static/app.js"]
+    assert scripts == ["/static/api.js", "/static/viewer.js", "/static/app.js"]
     assert page.locator("#result script, #tooltip script").count() == 0
     assert dialogs == []
 
@@ -161,3 +161,27 @@ def test_upload_shows_boxes_tooltips_and_text_as_characters(
     _save_screenshot(page, tmp_path / "viewer.png")
     if os.environ.get("OCR_UPDATE_SCREENSHOT") == "1":
         _save_screenshot(page, SCREENSHOT)
+
+
+def test_pages_are_drawn_as_they_arrive_before_the_task_ends(
+    service: Service, page: Page, tmp_path: Path
+) -> None:
+    upload = tmp_path / "ten.pdf"
+    images = [text_image([f"Page {n} of ten", *PAGE_LINES[n % 3]]) for n in range(1, 11)]
+    upload.write_bytes(multipage(images, "PDF", resolution=150.0))
+    page.goto(f"{service.base_url}/")
+    with page.expect_response(lambda r: r.url.endswith("/process") and r.status == 202) as sent:
+        page.set_input_files("#file-input", upload)
+    task_id = sent.value.json()["task_id"]
+    # a page drawn, with its boxes, while the page still waits for the task's end
+    page.wait_for_function(
+        "() => state.result && state.result.pages.length >= 1 && !state.ended"
+        " && document.querySelectorAll('#line-boxes polygon.det').length > 0",
+        timeout=WAIT_MS,
+    )
+    assert service.status(task_id)["status"] in ("PENDING", "STARTED")
+    assert page.locator("#result").is_visible()
+    page.wait_for_function("() => state.ended", timeout=WAIT_MS)
+    page.wait_for_selector('#viewer[data-ready="true"]', timeout=WAIT_MS)
+    assert page.locator("#pager button").count() == 10
+    assert page.evaluate("state.result.pages.length") == 10

@@ -2,6 +2,7 @@
 ``ocr-inference submit`` command's work. Needs only httpx; it imports nothing else of the
 package."""
 
+from ocr_inference.client.events import ServerEvent, StreamFailed
 from ocr_inference.client.http import ApiError, Client, TaskFailed
 
-__all__ = ["ApiError", "Client", "TaskFailed"]
+__all__ = ["ApiError", "Client", "ServerEvent", "StreamFailed", "TaskFailed"]

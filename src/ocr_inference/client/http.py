@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+
+from ocr_inference.client.events import EVENT_STREAM, ServerEvent, follow, parse
 
 _OCR = "/api/v1/ocr"
 _ENDED = frozenset({"SUCCESS", "FAILURE"})
@@ -194,6 +196,41 @@ class Client:
                 task_id, str(result.get("code", "internal_error")), str(result.get("error"))
             )
         return result
+
+    def events(
+        self, task_id: str, *, last_event_id: str | None = None, timeout: float = 600.0
+    ) -> Iterator[ServerEvent]:
+        """The task's events as they come: ``progress``, one ``page`` per page (its
+        ``data`` holds the page's ``page``, ``detections``, ``layout``, ``tables`` and
+        ``markdown``) and a last ``end`` (``status``, and ``error`` and ``code`` on
+        failure). After a dropped connection, an ``unavailable`` error or a 503 (Redis
+        unreachable), the stream is opened again from the last event's id, so that no
+        page is lost or repeated; ``last_event_id`` resumes an earlier stream.
+
+        Raises:
+            ApiError: The server refused the stream (404: unknown task; 429: too many).
+            StreamFailed: The task was deleted or expired while it was streamed.
+            TimeoutError: The stream had not ended after ``timeout`` seconds.
+        """
+        url = f"{_results(task_id)}/events"
+
+        def open_stream(last: str | None) -> Iterator[ServerEvent]:
+            headers = {"Last-Event-ID": last} if last else {}
+            with self._http.stream("GET", url, headers=headers) as response:
+                if not response.is_success:
+                    response.read()
+                    raise ApiError.from_response(response)
+                if not response.headers.get("content-type", "").startswith(EVENT_STREAM):
+                    raise ApiError(response.status_code, "no_event_stream", "Not an event stream.")
+                yield from parse(response.iter_lines())
+
+        deadline = time.monotonic() + timeout
+        return follow(
+            open_stream,
+            last_event_id=last_event_id,
+            deadline=deadline,
+            passing=lambda exc: isinstance(exc, ApiError) and exc.status == 503,
+        )
 
     def export(self, task_id: str, format: str) -> bytes:
         """A finished task's result as a file: json, text, markdown, hocr or pdf."""

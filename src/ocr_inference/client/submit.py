@@ -1,10 +1,12 @@
 """``ocr-inference submit``: send files to a running service, follow them with a progress
-bar each, and write their results; the command in cli.py is a thin layer over this."""
+bar each (and a line per page as soon as it is done, from the result's event stream), and
+write their results; the command in cli.py is a thin layer over this."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
-from ocr_inference.client import ApiError, Client, TaskFailed
+from ocr_inference.client import ApiError, Client, ServerEvent, StreamFailed, TaskFailed
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,7 @@ def submit_files(
             total=None, desc=path.name, unit="page", position=position, file=sys.stderr
         ) as bar:
             try:
-                result = client.wait(
-                    task_id, timeout_s, poll_interval_s, lambda body: _show(bar, body)
-                )
+                result = _follow(client, task_id, timeout_s, poll_interval_s, bar)
                 _write(client, task_id, result, stem, formats, output)
             except TaskFailed as exc:
                 failures.append(Failure(path, exc.code, exc.error))
@@ -80,6 +80,33 @@ def submit_files(
             except OSError as exc:  # writing an output failed: a full disk, a directory
                 failures.append(Failure(path, "unwritable", str(exc)))
     return failures
+
+
+def _follow(
+    client: Client, task_id: str, timeout_s: float, poll_interval_s: float, bar: tqdm[Any]
+) -> dict[str, Any]:
+    """The task's result, its pages shown as the workers finish them (its event stream),
+    or its progress by polling where the stream cannot be read (a server without it, too
+    many streams open)."""
+    deadline = time.monotonic() + timeout_s
+    try:
+        for event in client.events(task_id, timeout=timeout_s):
+            _show_event(bar, event)
+    except (ApiError, StreamFailed):
+        pass  # polling says why, if it is the task's fault
+    remaining = max(deadline - time.monotonic(), poll_interval_s)
+    return client.wait(task_id, remaining, poll_interval_s, lambda body: _show(bar, body))
+
+
+def _show_event(bar: tqdm[Any], event: ServerEvent) -> None:
+    if event.event == "progress":
+        bar.total = event.data["pages_total"]
+        bar.n = event.data["pages_done"]
+    elif event.event == "page":
+        page, lines = event.data["page"]["page_number"], len(event.data["detections"])
+        bar.write(f"{bar.desc}: page {page}: {lines} lines", file=sys.stderr)
+        bar.n = max(bar.n, int(event.id or 0))
+    bar.refresh()
 
 
 def _failure(path: Path, exc: Exception) -> Failure:

@@ -9,7 +9,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ocr_inference.pipeline.markdown import to_markdown
-from ocr_inference.schemas import Block, Detection, DocumentResult, PageInfo, ResultMeta, Table
+from ocr_inference.schemas import (
+    Block,
+    Detection,
+    DocumentResult,
+    PageInfo,
+    PageResult,
+    ResultMeta,
+    Table,
+)
+
+
+def page_result(
+    page: PageInfo, detections: list[Detection], blocks: list[Block], tables: list[Table]
+) -> PageResult:
+    """One page's output as its own part, with copies of its detections and tables (which
+    ``ResultBuilder.add`` then moves past the blocks of the pages before it) and the page's
+    Markdown, made as ``exports.select_page`` makes it from the document's result."""
+    own_detections = [detection.model_copy() for detection in detections]
+    own_tables = [table.model_copy() for table in tables]
+    layout = list(blocks)
+    return PageResult(
+        page=page,
+        detections=own_detections,
+        layout=layout,
+        tables=own_tables,
+        markdown=to_markdown(own_detections, layout, [page], own_tables),
+    )
 
 
 class ResultBuilder:

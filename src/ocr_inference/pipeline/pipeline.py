@@ -13,7 +13,7 @@ from ocr_inference.documents import Page
 from ocr_inference.documents.text_layer import TextLayer
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline import models
-from ocr_inference.pipeline.assembly import ResultBuilder
+from ocr_inference.pipeline.assembly import ResultBuilder, page_result
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, Engines, Loader, Model
 from ocr_inference.pipeline.geometry import Image, Quad, turn_upright
@@ -32,11 +32,13 @@ from ocr_inference.schemas import (
     DocumentResult,
     ModelInfo,
     PageInfo,
+    PageResult,
     ResultMeta,
     Table,
 )
 
 ProgressCallback = Callable[[int, int], None]
+PageCallback = Callable[[PageResult], None]
 Source = Literal["text_layer", "ocr"]
 
 
@@ -138,8 +140,10 @@ class Pipeline:
         pages: Iterable[Page],
         page_count: int | None = None,
         on_page: ProgressCallback | None = None,
+        on_result: PageCallback | None = None,
     ) -> DocumentResult:
-        """OCR every page; ``on_page(done, total)`` is called after each one."""
+        """OCR every page; after each one, ``on_result(part)`` is called with its own part
+        of the result, then ``on_page(done, total)``."""
         start = time.perf_counter()
         builder = ResultBuilder()
         timings = Timings()
@@ -153,6 +157,8 @@ class Pipeline:
                 rotation=outcome.rotation,
                 source=outcome.source,
             )
+            if on_result is not None:
+                on_result(page_result(info, outcome.detections, outcome.blocks, outcome.tables))
             builder.add(info, outcome.detections, outcome.blocks, outcome.tables)
             if on_page is not None:
                 on_page(done, page_count or done)

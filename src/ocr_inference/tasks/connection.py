@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
+import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
@@ -103,6 +105,33 @@ def redis_connection(
         health_check_interval=30,
         **({"ssl": True} if settings.sentinel_tls else {}),
         **({"retry": _retry_for(failover_s)} if failover_s > 0 else {}),
+    )
+    return primary
+
+
+def async_redis_connection(settings: Settings, *, timeout_s: float = 5.0) -> aioredis.Redis:
+    """An asyncio client of the same server or Sentinel primary as ``redis_connection``,
+    for the API's event streams, which wait without holding a thread."""
+    if not is_sentinel_url(settings.redis_url):
+        return aioredis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            health_check_interval=30,
+        )
+    sentinels = parse_sentinels(settings.redis_url)
+    timeouts: dict[str, Any] = {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
+    manager = AsyncSentinel(  # type: ignore[no-untyped-call]
+        list(sentinels.hosts), sentinel_kwargs={**timeouts, **_sentinel_auth(settings)}, **timeouts
+    )
+    extra: dict[str, Any] = {"ssl": True} if settings.sentinel_tls else {}
+    primary: aioredis.Redis = manager.master_for(
+        settings.sentinel_master,
+        db=sentinels.db,
+        username=sentinels.username,
+        password=sentinels.password,
+        health_check_interval=30,
+        **extra,
     )
     return primary
 

@@ -22,6 +22,17 @@ Keys (all under ``PREFIX``, ``ocr:``):
                           task ends, and is deleted when the task ends or is cancelled.
 - ``ocr:attempts:{id}``  deliveries of the task so far, to stop requeue loops.
 - ``ocr:progress:{id}``  pages done and pages in all of a document being processed.
+- ``ocr:page:{id}``      hash of the pages of a document being processed, each page's
+                          part of the result (JSON of ``PageResult``, block indexes local
+                          to the page) under its page number, kept once (a page done again
+                          after a fault keeps its first copy), plus ``bytes``, their size,
+                          bounded by ``OCR_EVENTS_MAX_MB``; it expires with the blob and is
+                          deleted when the task ends or is cancelled. The event streams
+                          read pages from it while the document runs.
+- ``ocr:pages:{id}``     list of the page numbers kept in ``ocr:page:{id}``, in the order
+                          the workers finished them: the order of a stream's ``page``
+                          events, which its event ids count. Written only while
+                          ``ocr:progress:{id}`` exists; it lives as long as the record.
 - ``ocr:cancelled:{id}`` set by a DELETE before the task ended; workers stop at the next
                           page, and the task reads as cancelled until it expires.
 - ``ocr:failed:{id}``    set when a page range of a split document fails, so that its
@@ -37,6 +48,14 @@ Keys (all under ``PREFIX``, ``ocr:``):
                           whose task never ends stops counting when its blob expires.
 - ``ocr:sweep``           held for ``SWEEP_INTERVAL_S`` by the worker process whose turn it is
                           to sweep for lost messages.
+- ``ocr:sequence``        hash of ``queued`` (documents put on the queue so far; each
+                          record's ``seq`` field is its number) and ``taken`` (documents a
+                          worker has taken, each counted once by its record's ``taken``
+                          field): a pending task's ``queue_position`` is the difference.
+- ``ocr:streams:{owner}`` sorted set of the event streams open for one API key (``-``
+                          while keys are off), scored by the time their lease runs out;
+                          each open stream renews its lease, so a stream whose API process
+                          died stops counting by itself.
 - ``ocr:worker:{name}``  heartbeat of one worker process, expiring when it stops beating.
 - ``ocr:idem:{owner}:{sha256 of the key}``  JSON ``{task_id, sha256}`` (the upload's digest)
                           of a submission with an ``Idempotency-Key``; ``owner`` is ``-``

@@ -113,3 +113,27 @@ def result_page(result: DocumentResult, page_number: int) -> list[PageInfo]:
     if not info:
         raise NotFound(f"Page {page_number} is not in the result.")
     return info
+
+
+def final_status(tasks: TaskService, task_id: str) -> TaskStatus:
+    """The status of ``task_id`` as the results route reads it, without the counts that
+    only a poll needs (``pending_tasks`` is 0): what an event stream ends with."""
+    store = tasks.store
+    return read_status(
+        tasks.celery,
+        task_id,
+        0,
+        cancelled=store.cancelled(task_id),
+        ended_code=lambda: store.ended_code(task_id),
+    )
+
+
+def with_queue_position(status: TaskStatus, tasks: TaskService) -> TaskStatus:
+    """``status`` with its ``queue_position`` while it is PENDING (see
+    ``tasks.queue_order``), at most the documents waiting or running besides it."""
+    if status.status != "PENDING":
+        return status
+    position = tasks.store.queue_position(status.task_id)
+    if position is not None:
+        position = min(position, max(status.pending_tasks - 1, 0))
+    return status.model_copy(update={"queue_position": position})

@@ -15,7 +15,9 @@ from ocr_inference.tasks import counters
 from ocr_inference.tasks.broker import PRIORITY_STEPS, queue_length
 from ocr_inference.tasks.heartbeats import Heartbeats, WorkerReport
 from ocr_inference.tasks.keys import PREFIX, key, redis_client
+from ocr_inference.tasks.page_results import PageResults
 from ocr_inference.tasks.progress import PageProgress, Progress
+from ocr_inference.tasks.queue_order import QueueOrder, number
 from ocr_inference.tasks.records import HELD_BYTES_SCRIPT, Records, TaskOptions
 
 __all__ = [
@@ -27,11 +29,23 @@ __all__ = [
     "redis_client",
 ]
 
-_TASK_KEYS = ("task", "blob", "range", "attempts", "progress", "failed", "cancelled", "webhook")
+_TASK_KEYS = (
+    "task",
+    "blob",
+    "range",
+    "attempts",
+    "progress",
+    "failed",
+    "cancelled",
+    "webhook",
+    "page",
+    "pages",
+)
 
 
-class TaskStore(Records, Progress, Heartbeats):
-    """Submission records, upload blobs, progress, delivery counts and worker heartbeats."""
+class TaskStore(Records, Progress, PageResults, QueueOrder, Heartbeats):
+    """Submission records, upload blobs, progress, pages done, queue order, delivery
+    counts and worker heartbeats."""
 
     def create(
         self,
@@ -66,10 +80,11 @@ class TaskStore(Records, Progress, Heartbeats):
             pipe.execute()
 
     def queued(self, task_id: str) -> None:
-        """The task's message is on the queue: it is no longer ``sending``, and it counts
-        as submitted."""
+        """The task's message is on the queue: it is no longer ``sending``, it counts
+        as submitted, and it has its number in the queue."""
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hdel(key("task", task_id), "sending")
+            number(pipe, task_id)
             counters.count_submission(pipe)
             pipe.execute()
 
@@ -83,8 +98,9 @@ class TaskStore(Records, Progress, Heartbeats):
             pipe.execute()
 
     def finish(self, task_id: str, *, error_code: str | None, seconds: float | None = None) -> None:
-        """Once a task has ended, its record and blob live exactly as long as its result
-        and its page ranges are deleted; the document no longer counts as running. It is
+        """Once a task has ended, its record, blob and page order live exactly as long as
+        its result, and its page ranges and kept pages are deleted (the event streams read
+        the result from now on); the document no longer counts as running. It is
         counted once, as succeeded (``error_code`` None) or failed with ``error_code``, and
         ``seconds``, its processing time when known, goes into the duration histogram with
         that count."""
@@ -93,11 +109,11 @@ class TaskStore(Records, Progress, Heartbeats):
         counters.count_end(self.client, record, error_code=error_code, seconds=seconds)
         claim = self._idempotency_key(task_id)
         with self.client.pipeline(transaction=False) as pipe:
-            for kind in ("task", "blob", "attempts"):
+            for kind in ("task", "blob", "attempts", "pages"):
                 pipe.expire(key(kind, task_id), self.result_ttl_s)
             if claim is not None:  # its Idempotency-Key lasts as long as its result
                 pipe.expire(claim, self.result_ttl_s)
-            pipe.delete(key("progress", task_id), key("failed", task_id), key("range", task_id))
+            pipe.delete(*(key(kind, task_id) for kind in ("progress", "failed", "range", "page")))
             pipe.zrem(key("running"), task_id)
             pipe.execute()
 
@@ -111,7 +127,9 @@ class TaskStore(Records, Progress, Heartbeats):
             pipe.expire(key("task", task_id), self.result_ttl_s)
             if claim is not None:
                 pipe.expire(claim, self.result_ttl_s)
-            pipe.delete(key("blob", task_id), key("range", task_id), key("progress", task_id))
+            pipe.delete(
+                *(key(kind, task_id) for kind in ("blob", "range", "progress", "page", "pages"))
+            )
             pipe.zrem(key("running"), task_id)
             pipe.execute()
 

@@ -36,7 +36,7 @@ from ocr_inference.errors import (
     error_from_code,
 )
 from ocr_inference.pipeline.assembly import merge_results
-from ocr_inference.schemas import DocumentResult
+from ocr_inference.schemas import DocumentResult, PageResult
 from ocr_inference.tasks.failures import error_result
 from ocr_inference.tasks.page_selection import parse_pages
 from ocr_inference.tasks.queue import (
@@ -63,6 +63,7 @@ def process_document(self: Task[Any, Any]) -> dict[str, Any]:
     runtime = get_runtime()
     task_id = str(self.request.id)
     with _ending(runtime, task_id) as end, _reported(runtime):
+        _take(runtime, task_id)
         _check_cancelled(runtime, task_id)
         _check_attempts(runtime, task_id)
         document, chosen = _open(runtime, task_id)
@@ -207,6 +208,15 @@ def _split(task: Task[Any, Any], ranges: list[tuple[int, int]]) -> Any:
     return chord(header, merge)
 
 
+def _take(runtime: WorkerRuntime, task_id: str) -> None:
+    """Count the document as taken from the queue (for the queue positions of those
+    behind it), once however often it is delivered."""
+    try:
+        runtime.store.take(task_id)
+    except redis.RedisError as exc:  # an estimate is not worth failing the document for
+        log.warning("document not counted as taken: %s", exc)
+
+
 def _check_attempts(runtime: WorkerRuntime, task_id: str) -> None:
     attempt = runtime.store.count_attempt(task_id)
     if attempt > runtime.settings.max_attempts:
@@ -265,7 +275,16 @@ def _run(runtime: WorkerRuntime, document_id: str, document: Document) -> Docume
         if cancelled:
             raise TaskCancelled(TaskCancelled.MESSAGE)
 
-    return runtime.pipeline.run(document.pages, document.page_count, page_done)
+    max_bytes = runtime.settings.events_max_mb << 20
+
+    def page_result(part: PageResult) -> None:
+        data = part.model_dump_json().encode()
+        try:  # for the event streams, which send it before the document is done
+            runtime.store.keep_page(document_id, part.page.page_number, data, max_bytes=max_bytes)
+        except redis.RedisError as exc:  # the streams send it from the result instead
+            log.warning("page not kept: %s", exc)
+
+    return runtime.pipeline.run(document.pages, document.page_count, page_done, page_result)
 
 
 @contextmanager

@@ -44,13 +44,15 @@ def test_accepted_upload_matches_the_contract_and_is_queued(client: TestClient) 
         "result": None,
         "pending_tasks": 1,
         "progress": None,
+        "queue_position": 0,
     }
 
 
 def test_pending_tasks_counts_the_queue_in_redis(client: TestClient) -> None:
     ids = [submit(client, encode(text_image([str(i)]), "PNG"))[1]["task_id"] for i in range(3)]
-    counts = [client.get(f"/api/v1/ocr/results/{i}").json()["pending_tasks"] for i in ids]
-    assert counts == [3, 3, 3]
+    bodies = [client.get(f"/api/v1/ocr/results/{i}").json() for i in ids]
+    assert [body["pending_tasks"] for body in bodies] == [3, 3, 3]
+    assert [body["queue_position"] for body in bodies] == [0, 1, 2]
 
 
 def test_type_comes_from_content_not_name_or_declared_type(client: TestClient) -> None:

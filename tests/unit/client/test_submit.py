@@ -41,9 +41,21 @@ class FakeService:
             return httpx.Response(202, json={"task_id": task_id})
         if request.url.path.endswith("/export"):
             return httpx.Response(200, content=f"{request.url.params['format']}\n".encode())
+        if request.url.path.endswith("/events"):
+            return self.events(request.url.path.rsplit("/", 2)[-2])
         task_id = request.url.path.rsplit("/", 1)[-1]
         result = {"name": self.names[task_id], "pages": []}
         return httpx.Response(200, json={"status": "SUCCESS", "result": result})
+
+    def events(self, task_id: str) -> httpx.Response:
+        """One page (the task's number), then the end."""
+        page = {"page": {"page_number": int(task_id[1:])}, "detections": [{}, {}]}
+        body = (
+            f"id: 0\nevent: progress\ndata: {json.dumps({'pages_done': 0, 'pages_total': 1})}\n\n"
+            f"id: 1\nevent: page\ndata: {json.dumps(page)}\n\n"
+            'id: 1\nevent: end\ndata: {"status": "SUCCESS"}\n\n'
+        )
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
 
 
 def files(tmp_path: Path, *names: str) -> list[Path]:
@@ -126,3 +138,19 @@ def test_a_busy_service_is_waited_for(tmp_path: Path, no_sleep: list[float]) -> 
     assert run(service, files(tmp_path, "a.png"), tmp_path / "out") == []
     assert no_sleep == [30.0]
     assert (tmp_path / "out" / "a.json").exists()
+
+
+def test_pages_are_shown_as_they_arrive_and_polling_stands_in_for_a_missing_stream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = FakeService()
+    assert run(service, files(tmp_path, "scan.pdf"), tmp_path / "out") == []
+    assert "scan.pdf: page 1: 2 lines" in capsys.readouterr().err
+
+    class WithoutEvents(FakeService):  # a server from before the event stream
+        def events(self, task_id: str) -> httpx.Response:
+            return httpx.Response(404, json={"detail": "Not Found", "code": "not_found"})
+
+    assert run(WithoutEvents(), files(tmp_path, "old.pdf"), tmp_path / "out") == []
+    assert json.loads((tmp_path / "out" / "old.json").read_text())["name"] == "old.pdf"
+    assert ": page " not in capsys.readouterr().err

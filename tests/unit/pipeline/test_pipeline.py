@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_dev.factories import PAGE_LINES, text_image
+from ocr_dev.factories import PAGE_LINES, document_page, text_image
 from ocr_inference.documents import Page
+from ocr_inference.exports.pages import select_page
 from ocr_inference.pipeline import Pipeline, PipelineConfig, models
 from ocr_inference.pipeline.engine import EngineConfig
 from ocr_inference.pipeline.pipeline_file import load, locate
+from ocr_inference.schemas import PageResult
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,23 @@ def test_document_result_lists_pages_models_and_progress(pipeline: Pipeline) -> 
     ]
     assert result.markdown.startswith("<!-- page 1 -->") and "<!-- page 2 -->" in result.markdown
     assert result.meta.device == "cpu" and result.meta.seconds > 0
+
+
+def test_each_pages_part_is_handed_over_as_select_page_cuts_it(pipeline: Pipeline) -> None:
+    parts: list[PageResult] = []
+    pages = [Page(n, np.asarray(document_page(n)), None) for n in (1, 2)]
+    result = pipeline.run(pages, 2, on_result=parts.append)
+    assert [part.page.page_number for part in parts] == [1, 2]
+    assert parts[1].layout and parts[1].tables, "page 2 has no blocks to renumber"
+    for part in parts:
+        cut = select_page(result, part.page.page_number)
+        assert cut is not None
+        assert (part.detections, part.layout, part.tables) == (
+            cut.detections,
+            cut.layout,
+            cut.tables,
+        )
+        assert [part.page] == cut.pages and part.markdown == cut.markdown
 
 
 def test_the_pipeline_file_decides_which_stages_and_models_run(tmp_path: Path) -> None:

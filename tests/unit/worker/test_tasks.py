@@ -55,6 +55,28 @@ def test_a_document_is_read_and_ended_as_succeeded(store: TaskStore) -> None:
     assert store.ended_code(task_id) is None
 
 
+def test_each_page_is_kept_while_the_document_runs_and_the_document_counted_taken(
+    store: TaskStore,
+) -> None:
+    pages = [text_image([f"page {n}"]) for n in range(3)]
+    task_id = stored(store, multipage(pages, "TIFF"))
+    kept: list[list[int]] = []
+    original = store.keep_page
+
+    def keep_page(task_id: str, page_number: int, data: bytes, *, max_bytes: int) -> bool:
+        done = original(task_id, page_number, data, max_bytes=max_bytes)
+        kept.append(store.page_order(task_id))  # visible before the document ends
+        return done
+
+    store.keep_page = keep_page  # type: ignore[method-assign]
+    result = tasks.process_document.apply(task_id=task_id).get()
+    assert kept == [[1], [1, 2], [1, 2, 3]]
+    assert store.page_order(task_id) == [1, 2, 3]  # the order outlives the pages
+    assert not store.client.exists(f"ocr:page:{task_id}")
+    assert [p["page_number"] for p in result["pages"]] == [1, 2, 3]
+    assert store.client.hget("ocr:sequence", "taken") == b"1"
+
+
 def test_the_chosen_pages_only_are_read(store: TaskStore) -> None:
     pages = [text_image([f"page {n}"]) for n in range(3)]
     task_id = stored(store, multipage(pages, "TIFF"), pages="2")

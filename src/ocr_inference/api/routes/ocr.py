@@ -19,11 +19,12 @@ from fastapi import (
 )
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
+from ocr_inference.api.event_stream import MEDIA_TYPE, EventStreamResponse, open_events
 from ocr_inference.documents import detect_type
 from ocr_inference.errors import UploadTooLarge
 from ocr_inference.schemas import Problem, TaskAccepted, TaskStatus
 from ocr_inference.tasks.queue import QUEUE
-from ocr_inference.tasks.status import only_page, read_status
+from ocr_inference.tasks.status import only_page, read_status, with_queue_position
 from ocr_inference.tasks.submission import accept, resend_if_stalled, task_options
 
 # every route here needs a valid X-API-Key once keys are configured
@@ -34,6 +35,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem} for code in (401, 404, 503)
+}
+# the answers of a route whose own media type is not JSON (the event stream)
+_PROBLEM_JSON: dict[str, Any] = {
+    "description": "Problem",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 _CHUNK = 1 << 20
 
@@ -120,7 +126,31 @@ def results(
     )
     if answer.status == "PENDING":
         resend_if_stalled(services, task_id)
-    return only_page(answer, page)
+    return only_page(with_queue_position(answer, services), page)
+
+
+@router.get(
+    "/results/{task_id}/events",
+    response_class=EventStreamResponse,
+    status_code=status.HTTP_200_OK,
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "progress, page and end events"},
+        **dict.fromkeys((401, 404, 429, 503), _PROBLEM_JSON),
+    },
+)
+async def events(
+    task_id: str,
+    services: ServicesDep,
+    owner: OwnerDep,
+    last_event_id: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", description="Resume after this event's page"),
+    ] = None,
+) -> EventStreamResponse:
+    """Server-sent events of a task: ``progress``, one ``page`` per page as soon as it is
+    done (block indexes within the page, as with ``?page``), and a last ``end`` with the
+    status (``error`` and ``code`` on failure); docs/api.md has the details."""
+    return await open_events(services, task_id, owner, last_event_id)
 
 
 @router.delete(

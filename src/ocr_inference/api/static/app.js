@@ -1,75 +1,22 @@
-// The ocr-inference viewer: upload a document, follow its progress, then show each page
-// with its text boxes. Recognized text is untrusted: it is only ever set as textContent,
-// and table HTML is rebuilt from a whitelist before it enters the page.
+// The ocr-inference viewer: upload a document, follow it through its event stream (pages
+// drawn as the workers finish them; polling where the stream cannot be read), then show
+// each page with its text boxes. api.js reaches the API, viewer.js draws; this file holds
+// the state, the upload and the page's wiring.
 "use strict";
 
-const API = "/api/v1/ocr";
-const KEY_STORAGE = "ocr-inference.api-key";
 const POLL_MS = 500;
-const SVG_NS = "http://www.w3.org/2000/svg";
+const STREAM_TRIES = 3; // streams opened in a row without an event before polling instead
 const EXTENSIONS = { json: "json", markdown: "md", text: "txt", hocr: "hocr", pdf: "pdf" };
-const TABLE_TAGS = new Set(["TABLE", "THEAD", "TBODY", "TR", "TD", "TH"]);
-// elements whose content is code or markup, never text to show
-const DROPPED_TAGS = new Set(["SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT", "IFRAME", "OBJECT"]);
-
-const $ = (id) => document.getElementById(id);
 
 const state = {
   taskId: null,
-  result: null,
+  result: null, // the pages received so far while the task runs; its result once ended
+  ended: false,
+  shown: false, // whether a page of this upload has been shown
   page: 1,
   images: new Map(), // page number -> blob URL, or null when the image is unavailable
   run: 0, // bumped by every upload: whatever an older one awaits is dropped on arrival
 };
-
-// ---- API access, with the key prompt ------------------------------------------------
-
-let keyRequest = null;
-
-function askForKey(message) {
-  $("key-message").textContent = message;
-  $("key-form").hidden = false;
-  $("key-input").focus();
-  if (!keyRequest) {
-    keyRequest = new Promise((resolve) => {
-      $("key-form").addEventListener(
-        "submit",
-        (event) => {
-          event.preventDefault();
-          sessionStorage.setItem(KEY_STORAGE, $("key-input").value.trim());
-          $("key-input").value = "";
-          $("key-form").hidden = true;
-          keyRequest = null;
-          resolve();
-        },
-        { once: true },
-      );
-    });
-  }
-  return keyRequest;
-}
-
-async function apiFetch(path, init = {}) {
-  for (;;) {
-    const headers = new Headers(init.headers || {});
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    if (key) headers.set("X-API-Key", key);
-    const response = await fetch(path, { ...init, headers });
-    if (response.status !== 401) return response;
-    await askForKey(
-      key ? "The API did not accept that key; enter another." : "This service needs an API key.",
-    );
-  }
-}
-
-async function problemText(response) {
-  try {
-    const body = await response.json();
-    return `${body.detail || response.statusText} (${body.code || response.status})`;
-  } catch {
-    return `HTTP ${response.status}`;
-  }
-}
 
 // ---- upload and polling --------------------------------------------------------------
 
@@ -90,6 +37,8 @@ async function submit(file) {
   state.images.clear();
   state.taskId = null;
   state.result = null;
+  state.ended = false;
+  state.shown = false;
   $("result").hidden = true;
   setStatus(`Uploading ${file.name}…`);
   const form = new FormData();
@@ -103,13 +52,73 @@ async function submit(file) {
   const taskId = (await response.json()).task_id;
   if (run !== state.run) return;
   state.taskId = taskId;
-  await poll(run, taskId);
+  await follow(run, taskId);
+}
+
+function showProgress(progress) {
+  setStatus(
+    `Reading page ${Math.min(progress.pages_done + 1, progress.pages_total)} of ` +
+      `${progress.pages_total} (${progress.pages_done} done)`,
+    progress.pages_done,
+    progress.pages_total,
+  );
+}
+
+// A page event's part added to the pages received so far (its block indexes are the
+// page's own; the viewer draws by page number).
+function addPage(part, run) {
+  const received = state.result || { pages: [], detections: [], layout: [], tables: [] };
+  if (received.pages.some((page) => page.page_number === part.page.page_number)) return;
+  received.pages.push(part.page);
+  received.pages.sort((a, b) => a.page_number - b.page_number);
+  received.detections.push(...part.detections);
+  received.layout.push(...part.layout);
+  received.tables.push(...part.tables);
+  state.result = received;
+  showResult(run);
+}
+
+// Follows the task's event stream, resuming after a break from the last event's id; ends
+// by reading the task's result (one poll), or polls from the start where no stream can be
+// read at all.
+async function follow(run, taskId) {
+  let lastId = null;
+  let fruitless = 0;
+  while (run === state.run && fruitless < STREAM_TRIES) {
+    let ended = false;
+    let heard = false;
+    const onEvent = (event) => {
+      if (run !== state.run) return false;
+      heard = true;
+      if (event.id !== null) lastId = event.id;
+      if (event.event === "progress") showProgress(event.data);
+      else if (event.event === "page") addPage(event.data, run);
+      else if (event.event === "end") ended = true;
+      return !ended && event.event !== "error";
+    };
+    try {
+      const { outcome } = await readEvents(taskId, lastId, onEvent);
+      if (outcome === "refused") break;
+    } catch {
+      // the connection broke: open the stream again from the last id
+    }
+    if (ended) break;
+    fruitless = heard ? 0 : fruitless + 1;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  if (run === state.run) await poll(run, taskId);
 }
 
 async function poll(run, taskId) {
   while (run === state.run) {
     const response = await apiFetch(`${API}/results/${encodeURIComponent(taskId)}`);
     if (run !== state.run) return;
+    if (response.status === 503) {
+      // Redis or the queue is unreachable for a moment: keep asking
+      setStatus(`Service unavailable, retrying: ${await problemText(response)}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
     if (!response.ok) {
       setStatus(`Cannot read the task: ${await problemText(response)}`);
       return;
@@ -118,6 +127,7 @@ async function poll(run, taskId) {
     if (run !== state.run) return;
     if (body.status === "SUCCESS") {
       setStatus("Done.");
+      state.ended = true;
       state.result = body.result;
       showResult(run);
       return;
@@ -129,193 +139,15 @@ async function poll(run, taskId) {
     }
     const progress = body.progress;
     if (progress && progress.pages_total) {
-      setStatus(
-        `Reading page ${Math.min(progress.pages_done + 1, progress.pages_total)} of ` +
-          `${progress.pages_total} (${progress.pages_done} done)`,
-        progress.pages_done,
-        progress.pages_total,
-      );
+      showProgress(progress);
+    } else if (body.status === "STARTED") {
+      setStatus("Started…");
     } else {
-      setStatus(body.status === "STARTED" ? "Started…" : `Queued (${body.pending_tasks} waiting)`);
+      const ahead = body.queue_position;
+      setStatus(ahead ? `Queued (${ahead} ahead)` : `Queued (${body.pending_tasks} waiting)`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-// ---- the result -----------------------------------------------------------------------
-
-function pageInfo(number) {
-  return state.result.pages.find((page) => page.page_number === number);
-}
-
-function showResult(run) {
-  const pager = $("pager");
-  pager.replaceChildren();
-  for (const page of state.result.pages) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = String(page.page_number);
-    button.dataset.page = String(page.page_number);
-    button.addEventListener("click", () => showPage(page.page_number, run));
-    pager.append(button);
-  }
-  pager.hidden = state.result.pages.length < 2;
-  $("result").hidden = false;
-  showPage(state.result.pages.length ? state.result.pages[0].page_number : 1, run);
-}
-
-async function pageImage(number, run) {
-  if (!state.images.has(number)) {
-    const path = `${API}/results/${encodeURIComponent(state.taskId)}/pages/${number}.png`;
-    let url = null;
-    try {
-      const response = await apiFetch(`${path}?overlay=false`);
-      if (response.ok) url = URL.createObjectURL(await response.blob());
-    } catch {
-      url = null;
-    }
-    if (run !== state.run) {
-      if (url) URL.revokeObjectURL(url);
-      return null;
-    }
-    state.images.set(number, url);
-  }
-  return state.images.get(number);
-}
-
-async function showPage(number, run) {
-  state.page = number;
-  const info = pageInfo(number) || { width: 1, height: 1 };
-  for (const button of $("pager").children) {
-    button.setAttribute("aria-current", button.dataset.page === String(number) ? "page" : "false");
-  }
-  const viewer = $("viewer");
-  viewer.dataset.ready = "false";
-  $("page").style.aspectRatio = `${info.width} / ${info.height}`;
-  // as wide as the pane allows while the page stays within 80% of the window's height
-  $("page").style.width = `min(100%, ${((80 * info.width) / info.height).toFixed(2)}vh)`;
-  $("overlay").setAttribute("viewBox", `0 0 ${info.width} ${info.height}`);
-  drawBoxes(number);
-  listLines(number);
-  showTables(number);
-
-  const url = await pageImage(number, run);
-  if (run !== state.run || state.page !== number) return;
-  const image = $("page-image");
-  const note = $("page-note");
-  if (url) {
-    image.src = url;
-    image.hidden = false;
-    note.hidden = true;
-    await image.decode().catch(() => undefined);
-  } else {
-    // the page image route is unavailable: the boxes alone, on a blank page of its size
-    image.removeAttribute("src");
-    image.hidden = true;
-    note.textContent = `Page image unavailable; boxes shown on a blank ${info.width} × ${info.height} page.`;
-    note.hidden = false;
-  }
-  viewer.dataset.ready = "true";
-}
-
-function polygon(box, className) {
-  const shape = document.createElementNS(SVG_NS, "polygon");
-  shape.setAttribute("points", box.map(([x, y]) => `${x},${y}`).join(" "));
-  shape.setAttribute("class", className);
-  shape.setAttribute("tabindex", "0");
-  return shape;
-}
-
-function drawBoxes(number) {
-  const { detections = [], layout = [] } = state.result;
-  const lineGroup = $("line-boxes");
-  const layoutGroup = $("layout-boxes");
-  lineGroup.replaceChildren();
-  layoutGroup.replaceChildren();
-  layout.forEach((block, index) => {
-    if (block.page_number !== number) return;
-    const shape = polygon(block.box, `block block-${block.label}`);
-    shape.dataset.index = String(index);
-    attachTooltip(shape, block.label, `layout block · confidence ${block.confidence.toFixed(3)}`);
-    layoutGroup.append(shape);
-  });
-  detections.forEach((line, index) => {
-    if (line.page_number !== number) return;
-    const shape = polygon(line.box, "det");
-    shape.dataset.index = String(index);
-    attachTooltip(shape, line.text, `confidence ${line.confidence.toFixed(3)}`);
-    lineGroup.append(shape);
-  });
-}
-
-function attachTooltip(target, text, meta) {
-  const tooltip = $("tooltip");
-  const show = (x, y) => {
-    $("tooltip-text").textContent = text;
-    $("tooltip-meta").textContent = meta;
-    tooltip.hidden = false;
-    const width = tooltip.offsetWidth;
-    tooltip.style.left = `${Math.max(4, Math.min(x + 12, window.innerWidth - width - 4))}px`;
-    tooltip.style.top = `${y + 16}px`;
-  };
-  const hide = () => {
-    tooltip.hidden = true;
-  };
-  target.addEventListener("mousemove", (event) => show(event.clientX, event.clientY));
-  target.addEventListener("mouseleave", hide);
-  target.addEventListener("focus", () => {
-    const rect = target.getBoundingClientRect();
-    show(rect.left, rect.bottom - 12);
-  });
-  target.addEventListener("blur", hide);
-}
-
-function listLines(number) {
-  const list = $("lines");
-  list.replaceChildren();
-  state.result.detections.forEach((line, index) => {
-    if (line.page_number !== number) return;
-    const item = document.createElement("li");
-    item.textContent = line.text;
-    item.title = `confidence ${line.confidence.toFixed(3)}`;
-    const shape = () => $("line-boxes").querySelector(`[data-index="${index}"]`);
-    item.addEventListener("mouseenter", () => shape()?.classList.add("active"));
-    item.addEventListener("mouseleave", () => shape()?.classList.remove("active"));
-    list.append(item);
-  });
-}
-
-// ---- tables: rebuilt from a whitelist ----------------------------------------------------
-
-function sanitizedTable(html) {
-  const parsed = new DOMParser().parseFromString(html, "text/html");
-  const fragment = document.createDocumentFragment();
-  const copy = (source, target) => {
-    for (const node of source.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) {
-        target.append(document.createTextNode(node.textContent));
-      } else if (node.nodeType === Node.ELEMENT_NODE && TABLE_TAGS.has(node.tagName)) {
-        const element = document.createElement(node.tagName.toLowerCase());
-        for (const name of ["colspan", "rowspan"]) {
-          const span = Number.parseInt(node.getAttribute(name) || "", 10);
-          if (span > 1 && span < 1000) element.setAttribute(name, String(span));
-        }
-        copy(node, element);
-        target.append(element);
-      } else if (node.nodeType === Node.ELEMENT_NODE && !DROPPED_TAGS.has(node.tagName)) {
-        copy(node, target); // any other element: its text stays, the element goes
-      }
-    }
-  };
-  copy(parsed.body, fragment);
-  return fragment;
-}
-
-function showTables(number) {
-  const tables = (state.result.tables || []).filter((table) => table.page_number === number);
-  const container = $("tables");
-  container.replaceChildren(...tables.map((table) => sanitizedTable(table.html)));
-  $("tables-pane").hidden = tables.length === 0;
 }
 
 // ---- downloads ----------------------------------------------------------------------------

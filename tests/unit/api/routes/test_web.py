@@ -36,7 +36,12 @@ def test_the_page_is_public_and_locked_down(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("path", "media_type"),
-    [("/static/app.js", "text/javascript"), ("/static/app.css", "text/css")],
+    [
+        ("/static/app.js", "text/javascript"),
+        ("/static/api.js", "text/javascript"),
+        ("/static/viewer.js", "text/javascript"),
+        ("/static/app.css", "text/css"),
+    ],
 )
 def test_assets_are_served_without_a_key(client: TestClient, path: str, media_type: str) -> None:
     response = client.get(path)
@@ -57,9 +62,13 @@ def test_the_page_is_not_in_the_openapi_schema(client: TestClient) -> None:
 
 def test_recognized_text_is_never_written_as_html() -> None:
     """The viewer sets untrusted text with textContent only."""
-    script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script
+    scripts = sorted(STATIC_DIR.glob("*.js"))
+    assert [path.name for path in scripts] == ["api.js", "app.js", "viewer.js"]
+    for path in scripts:
+        script = path.read_text(encoding="utf-8")
+        assert len(script.splitlines()) <= 400, path.name
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in script, (path.name, sink)
 
 
 @pytest.mark.parametrize("path", ["/static/index.html", "/static/app.js"])
