@@ -34,7 +34,7 @@ from ocr_inference.tasks.broker import absent_messages
 from ocr_inference.tasks.keys import key
 from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
 from ocr_inference.tasks.service import TaskService
-from ocr_inference.tasks.submission import STALLED_AFTER_S, queue_task, resend_if_stalled
+from ocr_inference.tasks.submission import STALLED_AFTER_S, resend_if_stalled, send_message
 
 log = logging.getLogger("ocr_inference.tasks")
 
@@ -107,7 +107,7 @@ def sweep(services: TaskService, *, holder: str, now: float | None = None) -> Sw
             store.client.hdel(key("task", task_id), "lost_seen")
         elif _take_lost(store.client, task_id, now):
             log.warning("task message lost; queued again", extra={"task": task_id})
-            queue_task(services, task_id)
+            send_message(services, task_id)
             swept.lost.append(task_id)
     return swept
 

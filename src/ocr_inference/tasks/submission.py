@@ -140,10 +140,7 @@ def queue_task(services: TaskService, task_id: str) -> None:
     Raises:
         ServiceUnavailable: the queue could not be reached.
     """
-    try:
-        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
-    except Exception as exc:
-        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
+    send_message(services, task_id)
     try:
         services.store.queued(task_id)
     except redis.RedisError as exc:
@@ -151,6 +148,19 @@ def queue_task(services: TaskService, task_id: str) -> None:
         # again). Its record still says sending; take_stalled reads that as queued once a
         # worker has received the task. Only the submissions counter misses it.
         log.warning("task queued but not recorded as queued: %s", exc, extra={"task": task_id})
+
+
+def send_message(services: TaskService, task_id: str) -> None:
+    """Put the task's message on the queue, and nothing else: a task queued before, whose
+    message was lost, is not counted or numbered again.
+
+    Raises:
+        ServiceUnavailable: the queue could not be reached.
+    """
+    try:
+        services.celery.send_task(PROCESS_TASK, task_id=task_id, queue=QUEUE)
+    except Exception as exc:
+        raise ServiceUnavailable("The task queue is unreachable; try again shortly.") from exc
 
 
 def _wait_for_replica(services: TaskService) -> None:

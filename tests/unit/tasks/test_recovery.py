@@ -61,6 +61,8 @@ def test_a_lost_message_is_queued_again_on_the_second_sweep_that_misses_it(
     assert run(services, after_s=late(services)) == Swept()  # seen missing once
     assert run(services, after_s=late(services)) == Swept(lost=["lost"])
     assert messages(services) == 1
+    counters = services.store.client.hgetall(key("counters"))
+    assert counters[b"submitted"] == b"1"  # counted once, when it was first queued
     assert run(services, after_s=late(services)) == Swept()  # its message is back
 
 
