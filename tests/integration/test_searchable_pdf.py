@@ -81,4 +81,5 @@ def test_a_pdf_qpdf_cannot_write_back_is_sent_rendered_and_says_so(
     assert len(pdfium.PdfDocument(broken)) == 1
     response = _pdf_export(service, broken, "broken.pdf")
     assert response.headers[FALLBACK_HEADER] == "rendered"
+    assert "searchable PDF of rendered pages" in (service.log_dir / "api.log").read_text()
     assert _text(response.content, tmp_path).split() == " ".join(LINES).split()
