@@ -216,7 +216,8 @@ def iter_frames(
                     with _quiet():
                         image.seek(index)
                         orientation = image.getexif().get(_ORIENTATION, 1)
-                        image.load()
+                        if image.format != "JPEG":  # a JPEG is embedded undecoded
+                            image.load()
                 except _DECODE_ERRORS as exc:
                     raise CorruptDocument(
                         f"Page {index + 1} of the image cannot be decoded."

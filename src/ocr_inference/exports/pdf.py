@@ -10,6 +10,7 @@ image upload's own frames that way). Objects are written out as they are made
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -92,9 +93,11 @@ def iter_drawn(result: DocumentResult, pages: Iterable[DrawnPage]) -> Iterator[b
         )
         matrix = " ".join(f"{value:.4f}" for value in page.matrix)
         text = text_operators(result, page.page_number, page.placement, FONT_NAME)
-        content = f"q {matrix} cm /Im0 Do Q\n".encode() + text
+        content = zlib.compress(f"q {matrix} cm /Im0 Do Q\n".encode() + text)
         content_id = writer.reserve()
-        yield writer.write(content_id, f"<< /Length {len(content)} >>".encode(), content)
+        yield writer.write(
+            content_id, f"<< /Length {len(content)} /Filter /FlateDecode >>".encode(), content
+        )
         page_ids.append(writer.reserve())
         yield writer.write(
             page_ids[-1],

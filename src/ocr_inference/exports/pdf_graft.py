@@ -69,7 +69,12 @@ def _grafted(original: bytes, result: DocumentResult) -> bytes:
                 del pdf.pages[index]
         _note_producer(pdf)
         buffer = io.BytesIO()
-        pdf.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        if pdf.is_encrypted:
+            # opened without a password (an owner password only): its encryption and
+            # restrictions are copied, not dropped; qpdf then decrypts and re-encrypts
+            pdf.save(buffer, encryption=True)
+        else:
+            pdf.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     return buffer.getvalue()
 
 

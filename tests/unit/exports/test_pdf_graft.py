@@ -206,3 +206,18 @@ def test_a_born_digital_report_stays_itself(tmp_path: Path) -> None:
     assert [f.split()[0] for f in fonts] == [
         f.split()[0] for f in sorted(_poppler("pdffonts", original, tmp_path).splitlines()[2:])
     ]
+
+
+def test_a_pdf_with_only_an_owner_password_keeps_its_encryption_and_restrictions() -> None:
+    """Such a PDF opens without a password, so the service reads it; its export must not
+    shed the restrictions its owner set."""
+    with pikepdf.open(io.BytesIO(born_digital())) as plain:
+        buffer = io.BytesIO()
+        allow = pikepdf.Permissions(extract=False, modify_other=False)
+        plain.save(buffer, encryption=pikepdf.Encryption(owner="secret", user="", allow=allow))
+    original = buffer.getvalue()
+    pdf = graft(original, result_of(original))
+    with pikepdf.open(io.BytesIO(pdf)) as out:
+        assert out.is_encrypted
+        assert not out.allow.extract and not out.allow.modify_other
+    assert "Gamma" in pdfium.PdfDocument(pdf)[1].get_textpage().get_text_range()
