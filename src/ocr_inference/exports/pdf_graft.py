@@ -5,7 +5,9 @@ whose text came from OCR (``PageInfo.source``) gets the invisible text layer of
 ``pdf_text`` appended to its content; a page with its own text layer is left as it is,
 since a second layer would double its words. Everything else (fonts, images, links, the
 outline, metadata) is qpdf's to carry over: streams are written as they were read
-(``StreamDecodeLevel.none``), and the document's producer gains this software's name.
+(``StreamDecodeLevel.none``; a PDF encrypted with an owner password only is decrypted and
+encrypted again with its own settings), and the document's producer gains this
+software's name.
 
 pikepdf, not pypdfium2: pdfium edits a page by regenerating its whole content stream from
 the objects it parsed, and saves only what it understood; qpdf copies every object it
@@ -87,12 +89,12 @@ def _add_text_layer(
         # inherited resources: the page gets its own copy, so its siblings stay as they are
         page.obj.Resources = pikepdf.Dictionary(dict(_inherited(page.obj, "/Resources").items()))
     name = page.add_resource(font, pikepdf.Name.Font, prefix="OCR")
-    operators = text_operators(result, info.page_number, placement(page, info), str(name)[1:])
+    operators = text_operators(result, info.page_number, _placement(page, info), str(name)[1:])
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"\nQ\n" + operators + b"\n")
 
 
-def placement(page: pikepdf.Page, info: PageInfo) -> Placement:
+def _placement(page: pikepdf.Page, info: PageInfo) -> Placement:
     """Where the result's pixels lie in the page's own coordinate system: the page as
     pdfium rendered it (its CropBox within its MediaBox, turned by ``/Rotate``) at the
     result's dpi, or at the scale its pixel size gives where the result has no dpi."""

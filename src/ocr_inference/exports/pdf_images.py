@@ -51,7 +51,7 @@ def _drawn(data: bytes, frame: Frame, page: PageInfo) -> DrawnPage:
     w_pt, h_pt = shown[0] * scale, shown[1] * scale
     return DrawnPage(
         frame.number,
-        encode(data, frame),
+        _encode(data, frame),
         w_pt,
         h_pt,
         _matrix(frame.orientation, width, height, shown[1], scale),
@@ -59,7 +59,7 @@ def _drawn(data: bytes, frame: Frame, page: PageInfo) -> DrawnPage:
     )
 
 
-def encode(data: bytes, frame: Frame) -> EncodedImage:
+def _encode(data: bytes, frame: Frame) -> EncodedImage:
     """The frame as an image XObject: the file's own bytes for a JPEG, else lossless."""
     image = frame.image
     width, height = image.size
