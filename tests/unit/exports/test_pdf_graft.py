@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from ocr_inference.documents import Limits
+from ocr_inference.exports.pdf import PdfPage
 from ocr_inference.exports.pdf_graft import PRODUCER, GraftFailed, graft
 from ocr_inference.exports.searchable import searchable_pdf
 from ocr_inference.schemas import Detection, DocumentResult, PageInfo, ResultMeta, Word
@@ -182,9 +183,7 @@ def test_a_pdf_qpdf_cannot_write_back_falls_back_to_rendered_pages() -> None:
         graft(broken, result)
     asked: list[bool] = []
 
-    def rendered() -> list:
-        from ocr_inference.exports.pdf import PdfPage
-
+    def rendered() -> list[PdfPage]:
         asked.append(True)
         return [PdfPage(1, _render(broken, 0))]
 
