@@ -151,3 +151,35 @@ def test_an_exif_turned_jpeg_is_placed_turned_and_its_words_lie_over_them(
         bx1, abs=2
     )
     assert by0 - 2 <= (values["yMin"] + values["yMax"]) / 2 <= by1 + 2
+
+
+@poppler
+def test_a_line_read_up_the_page_of_a_sideways_scan_lies_over_its_word(tmp_path: Path) -> None:
+    """A page scanned a quarter turned (read upright by the pipeline): its boxes are on
+    the page as submitted, so a line runs up the page, and so must its text."""
+    image = Image.new("RGB", (200, 400), "white")
+    ImageDraw.Draw(image).rectangle((80, 50, 109, 349), fill="black")
+    png = saved(image, "PNG", dpi=(144, 144))
+    # clockwise from the text's top-left: it starts at the bottom and reads upwards
+    box = [[80, 350], [80, 50], [110, 50], [110, 350]]
+    line = Detection(
+        text="Sideways",
+        box=box,
+        confidence=0.9,
+        page_number=1,
+        words=[Word(text="Sideways", box=box, confidence=0.9)],
+    )
+    info = PageInfo(page_number=1, width=200, height=400, dpi=144.0, rotation=90)
+    meta = ResultMeta(pipeline="test", models=[], seconds=0.0, device="cpu")
+    result = DocumentResult(detections=[line], pages=[info], meta=meta)
+    pdf = b"".join(searchable_pdf(png, result, Limits(), list).chunks)
+    (tmp_path / "d.pdf").write_bytes(pdf)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "d.pdf"), "-"], capture_output=True, check=True
+    )
+    word = next(line for line in out.stdout.decode().splitlines() if ">Sideways<" in line)
+    values = {k: float(v) * 2 for k, v in re.findall(r'(\w+)="([-\d.]+)"', word)}
+    assert values["yMin"] == pytest.approx(50, abs=2) and values["yMax"] == pytest.approx(
+        350, abs=2
+    )
+    assert 80 - 2 <= (values["xMin"] + values["xMax"]) / 2 <= 110 + 2
