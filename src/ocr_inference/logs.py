@@ -50,3 +50,6 @@ def configure_logging(level: str = "INFO", task_id: Callable[[], str | None] | N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # pikepdf announces at INFO, in every process that imports it, that its C++ log
+    # bridge is up; its warnings and errors still come through
+    logging.getLogger("pikepdf").setLevel(max(root.level, logging.WARNING))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,21 @@ def test_markdown_format(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("<!-- page 1 -->\n\n")
     assert all(text in result.stdout for text in PAGE_LINES[0])
+
+
+def test_alto_format(tmp_path: Path) -> None:
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_image(PAGE_LINES[0]), "PNG"))
+    result = CliRunner().invoke(app, ["process", str(page), "--format", "alto"])
+    assert result.exit_code == 0, result.output
+    alto = ET.fromstring(result.stdout.encode())
+    namespace = {"a": "http://www.loc.gov/standards/alto/ns-v4#"}
+    assert alto.findtext(".//a:fileName", namespaces=namespace) == "page.png"
+    lines = [
+        " ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", namespace))
+        for line in alto.iterfind(".//a:TextLine", namespace)
+    ]
+    assert lines == PAGE_LINES[0]
 
 
 @pytest.fixture

@@ -7,11 +7,13 @@ is decoded, so decompression bombs are refused cheaply.
 from __future__ import annotations
 
 import io
+import numbers
 import re
 import struct
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, TiffImagePlugin, UnidentifiedImageError
@@ -33,6 +35,7 @@ _DECODE_ERRORS = (
     UnidentifiedImageError,
     EOFError,
 )
+_ORIENTATION = 0x0112  # the EXIF tag, as ImageOps.exif_transpose reads it
 
 
 @contextmanager
@@ -170,7 +173,61 @@ def _to_rgb(frame: Image.Image) -> Image.Image:
 
 
 def _dpi(frame: Image.Image) -> float | None:
+    """The frame's horizontal resolution, if it says one; Pillow gives a TIFF's as an
+    ``IFDRational``, which is a ``numbers.Real`` but neither an int nor a float."""
     dpi = frame.info.get("dpi")
-    if isinstance(dpi, tuple) and dpi and isinstance(dpi[0], int | float) and dpi[0] > 1:
-        return round(float(dpi[0]), 2)
+    if isinstance(dpi, tuple) and dpi and isinstance(dpi[0], numbers.Real):
+        value = float(dpi[0])
+        if value > 1:  # NaN (a TIFF's 0/0) is not
+            return round(value, 2)
     return None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame of an image file as it is stored, before its EXIF orientation is applied:
+    what a searchable PDF embeds without decoding where it can. ``orientation`` is the
+    EXIF tag's value (1 to 8; 1 is upright), ``dpi`` the resolution the page reports."""
+
+    number: int
+    image: Image.Image
+    format: str
+    orientation: int
+    dpi: float | None
+
+
+def iter_frames(
+    data: bytes, limits: Limits, *, select: Sequence[int] | None = None
+) -> Iterator[Frame]:
+    """Check every frame as ``iter_image_pages`` does, then lazily give the frames whose
+    0-based index is in ``select`` (all by default), as stored. A frame is valid only
+    until the next is taken."""
+    image = _open(data, limits)
+    try:
+        count = check_image(image, limits)
+    except Exception:
+        image.close()
+        raise
+
+    def frames() -> Iterator[Frame]:
+        with image:
+            for index in selected(select, count):
+                try:
+                    with _quiet():
+                        image.seek(index)
+                        orientation = image.getexif().get(_ORIENTATION, 1)
+                        if image.format != "JPEG":  # a JPEG is embedded undecoded
+                            image.load()
+                except _DECODE_ERRORS as exc:
+                    raise CorruptDocument(
+                        f"Page {index + 1} of the image cannot be decoded."
+                    ) from exc
+                upright = orientation if orientation in range(1, 9) else 1
+                yield Frame(index + 1, image, image.format or "", upright, _dpi(image))
+
+    return frames()
+
+
+def to_rgb(frame: Image.Image) -> Image.Image:
+    """The frame in RGB as the pipeline sees it (transparent areas on white)."""
+    return _to_rgb(frame)

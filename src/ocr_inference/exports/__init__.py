@@ -1,4 +1,4 @@
-"""What users download: a DocumentResult as plain text, hOCR, a searchable PDF or a page
+"""What users download: a DocumentResult as plain text, hOCR, ALTO, a searchable PDF or a page
 image with its boxes drawn. Pure functions from a result (and page images) to bytes.
 
 The names below load on first use, so that ``exports.formats`` (the format table, which the
@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ocr_inference.exports.alto import to_alto
     from ocr_inference.exports.hocr import to_hocr
     from ocr_inference.exports.images import draw_overlay, to_png
     from ocr_inference.exports.pages import select_page
@@ -22,6 +23,7 @@ _PUBLIC = {
     "draw_overlay": "images",
     "iter_pdf": "pdf",
     "select_page": "pages",
+    "to_alto": "alto",
     "to_hocr": "hocr",
     "to_pdf": "pdf",
     "to_png": "images",
@@ -33,6 +35,7 @@ __all__ = [
     "draw_overlay",
     "iter_pdf",
     "select_page",
+    "to_alto",
     "to_hocr",
     "to_pdf",
     "to_png",

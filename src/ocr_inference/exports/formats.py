@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FormatName = Literal["json", "text", "markdown", "hocr", "pdf"]
+FormatName = Literal["json", "text", "markdown", "hocr", "pdf", "alto"]
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,10 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "md", "text/markdown; charset=utf-8"),
         Format("hocr", "hocr", "application/xhtml+xml; charset=utf-8"),
         Format("pdf", "pdf", "application/pdf"),
+        Format("alto", "xml", "application/xml; charset=utf-8"),
     )
 }
 """Every export format, in the order the API documents them."""
 
-LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown")
+LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown", "alto")
 """The formats ``ocr-inference process --format`` offers."""

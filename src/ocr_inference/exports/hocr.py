@@ -100,4 +100,10 @@ def _bbox(box: Box, page: PageInfo) -> str:
 
 
 def _text(text: str) -> str:
+    return xml_text(text)
+
+
+def xml_text(text: str) -> str:
+    """``text`` escaped for XML content and attribute values, without the code points
+    XML forbids."""
     return escape(_NOT_XML.sub("", text))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ocr_inference.documents import SNIFF_BYTES, Limits, open_document, sniff_type
 from ocr_inference.errors import OCRError
+from ocr_inference.exports.alto import to_alto
 from ocr_inference.exports.text import to_text
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.schemas import DocumentResult, ErrorResult
@@ -80,9 +81,12 @@ def _unreadable(path: Path, exc: OSError) -> ErrorResult:
 
 def render(outcome: FileOutcome, fmt: str) -> str:
     """What ``process --format fmt`` writes for one file: text as the API's text export
-    gives it, the result's Markdown, or the result (or the error) as indented JSON."""
+    gives it, the result's Markdown, its ALTO XML, or the result (or the error) as
+    indented JSON."""
     if fmt == "text" and isinstance(outcome.result, DocumentResult):
         return to_text(outcome.result).decode()
     if fmt == "markdown" and isinstance(outcome.result, DocumentResult):
         return outcome.result.markdown
+    if fmt == "alto" and isinstance(outcome.result, DocumentResult):
+        return to_alto(outcome.result, source=outcome.path.name).decode()
     return outcome.result.model_dump_json(indent=2) + "\n"

@@ -2,7 +2,7 @@
 the task's ``dpi`` (else ``OCR_DPI``), only the pages asked for. The worker reads its
 pages from it, the API the page images it serves. A split document's page ranges are
 stored once as documents of their own (``store_ranges``), which their tasks open instead
-of the whole upload."""
+of the whole upload. The searchable PDF is built on the stored upload (``upload_pdf``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from collections.abc import Iterator, Sequence
 from ocr_inference.documents import Document, Limits, Page, open_document
 from ocr_inference.documents.subset import page_subsets
 from ocr_inference.errors import UploadMissing
-from ocr_inference.schemas import PageInfo
+from ocr_inference.exports.pdf import PdfPage
+from ocr_inference.exports.searchable import SearchablePdf, searchable_pdf
+from ocr_inference.schemas import DocumentResult, PageInfo
 from ocr_inference.tasks.store import TaskStore
 
 log = logging.getLogger("ocr_inference.tasks")
@@ -91,6 +93,33 @@ def page_images(
         store, task_id, limits, dpi=dpi, select=[page.page_number - 1 for page in pages]
     )
     return _decoded(document)
+
+
+def upload_pdf(
+    store: TaskStore, task_id: str, limits: Limits, result: DocumentResult
+) -> SearchablePdf:
+    """The searchable PDF of a succeeded task, built on its stored upload (see
+    ``searchable_pdf``); a fallback to the rendered pages is logged.
+
+    Raises:
+        UploadMissing: the upload is no longer stored.
+        InputError: the upload cannot be opened under ``limits``.
+    """
+    data = store.load_blob(task_id)
+    if data is None:
+        raise UploadMissing("The uploaded file is no longer stored; submit it again.")
+
+    def rendered() -> Iterator[PdfPage]:
+        pages = page_images(store, task_id, limits, result.pages)
+        return (PdfPage(page.number, page.image) for page in pages)
+
+    pdf = searchable_pdf(data, result, limits, rendered)
+    if pdf.fallback is not None:
+        log.warning(
+            "searchable PDF of rendered pages: the upload cannot be written back",
+            extra={"document": task_id, "reason": pdf.fallback},
+        )
+    return pdf
 
 
 def _decoded(document: Document) -> Iterator[Page]:

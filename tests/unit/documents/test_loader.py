@@ -136,3 +136,11 @@ def test_selecting_a_page_past_the_end_is_invalid_pages() -> None:
     images = [text_image(["page"], size=(300, 200))] * 3
     with pytest.raises(InvalidPages, match="has 3 pages; there is no page 5"):
         open_document(multipage(images, "PDF"), select=(1, 4))
+
+
+def test_a_tiff_page_reports_the_resolution_the_file_gives() -> None:
+    """Pillow gives a TIFF's resolution as a rational (IFDRational), not a float."""
+    buffer = io.BytesIO()
+    Image.new("L", (40, 30), 255).save(buffer, "TIFF", dpi=(240, 240))
+    document = open_document(buffer.getvalue(), Limits())
+    assert [page.dpi for page in document.pages] == [240.0]

@@ -56,7 +56,7 @@ def test_a_tiff_part_has_the_original_frames_and_dpi() -> None:
     images[3] = images[3].convert("RGBA")
     images[4] = images[4].convert("P")
     original = multipage(images, "TIFF", dpi=(200, 200))
-    assert {page.dpi for page in pages_of(original)} == {None}  # as the worker reads a TIFF
+    assert {page.dpi for page in pages_of(original)} == {200.0}  # the TIFF says its own
     whole = pages_of(original)
     groups = [[0, 1], [2, 3, 4], [4, 0]]
     for group, part in zip(groups, page_subsets(original, groups), strict=True):
@@ -84,9 +84,11 @@ def test_a_frame_without_dpi_stays_without_and_exif_turns_are_applied_once() -> 
     assert before.image.shape[:2] == (frame.width, frame.height)  # turned
 
 
-def test_a_frame_whose_dpi_would_not_read_back_the_same_is_left_to_the_whole_document() -> None:
+def test_the_frames_of_an_animated_png_become_tiff_parts_that_keep_their_dpi() -> None:
     frames = [text_image([f"frame {n}"], size=(600 + n, 200)) for n in range(3)]
     animated = multipage(frames, "PNG", dpi=(200, 200))  # an APNG, its DPI read as 200.0
     assert [page.dpi for page in pages_of(animated)] == [200.0] * 3
-    # a TIFF's resolution reads as None (a rational, not a float): the part would lose it
-    assert list(page_subsets(animated, [[0, 1], [2]])) == [None, None]
+    # a TIFF's resolution (a rational) reads back as the same 200.0
+    parts = list(page_subsets(animated, [[0, 1], [2]]))
+    assert all(part is not None for part in parts)
+    assert [page.dpi for part in parts if part for page in pages_of(part)] == [200.0] * 3

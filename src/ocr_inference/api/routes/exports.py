@@ -8,13 +8,17 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
-from ocr_inference.exports import PdfPage, draw_overlay, iter_pdf, to_hocr, to_png, to_text
+from ocr_inference.exports import draw_overlay, to_alto, to_hocr, to_png, to_text
 from ocr_inference.exports.formats import FORMATS, FormatName
 from ocr_inference.schemas import DocumentResult, Problem
 from ocr_inference.tasks.status import result_page, succeeded_result
-from ocr_inference.tasks.uploads import page_images
+from ocr_inference.tasks.uploads import page_images, upload_pdf
 
 router = APIRouter(prefix="/api/v1/ocr", tags=["ocr"], dependencies=[Depends(get_owner)])
+
+FALLBACK_HEADER = "X-OCR-PDF-Fallback"
+"""Set (to ``rendered``) on a PDF export whose pages are rendered images, because the
+uploaded PDF could not be written back with a text layer."""
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem} for code in (401, 404, 409, 410, 422, 503)
@@ -32,20 +36,17 @@ def export(
     owner: OwnerDep,
     format_: Annotated[FormatName, Query(alias="format")] = "json",
 ) -> Response:
-    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR or a
-    searchable PDF (the page images with an invisible text layer)."""
+    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR, ALTO or a
+    searchable PDF (the uploaded document with an invisible text layer on its OCR pages;
+    the header X-OCR-PDF-Fallback says when its pages had to be rendered instead)."""
     result = succeeded_result(services, task_id, owner)
     media_type, extension = FORMATS[format_].media_type, FORMATS[format_].extension
     headers = {"Content-Disposition": f'attachment; filename="{task_id}.{extension}"'}
     if format_ == "pdf":
-        # sent page by page as the images decode: a long document never sits whole in memory
-        pages = (
-            page_images(services.store, task_id, services.settings.limits(), result.pages)
-            if result.pages
-            else iter(())
-        )
-        pdf = iter_pdf(result, (PdfPage(page.number, page.image) for page in pages))
-        return StreamingResponse(pdf, media_type=media_type, headers=headers)
+        pdf = upload_pdf(services.store, task_id, services.settings.limits(), result)
+        if pdf.fallback is not None:
+            headers[FALLBACK_HEADER] = "rendered"
+        return StreamingResponse(pdf.chunks, media_type=media_type, headers=headers)
     return Response(_render(result, format_), media_type=media_type, headers=headers)
 
 
@@ -56,6 +57,8 @@ def _render(result: DocumentResult, format_: str) -> bytes:
         return to_text(result)
     if format_ == "markdown":
         return result.markdown.encode()
+    if format_ == "alto":
+        return to_alto(result)
     return to_hocr(result)
 
 

@@ -20,6 +20,7 @@ from ocr_dev.factories import PdfPage, multipage, pdf_document, text_image
 from ocr_inference.api import create_app
 from ocr_inference.cli import app as cli_app
 from ocr_inference.config import Settings
+from ocr_inference.exports import to_alto
 
 KEY_A, KEY_B = "k-a-0123456789abcdef", "k-b-0123456789abcdef"
 URL = "/api/v1/ocr/results"
@@ -59,6 +60,7 @@ def task_id(client: TestClient) -> str:
         ("markdown", "text/markdown; charset=utf-8", "md"),
         ("hocr", "application/xhtml+xml; charset=utf-8", "hocr"),
         ("pdf", "application/pdf", "pdf"),
+        ("alto", "application/xml; charset=utf-8", "xml"),
     ],
 )
 def test_exports_are_attachments_of_their_type(
@@ -76,6 +78,9 @@ def test_exports_are_attachments_of_their_type(
         document = pdfium.PdfDocument(response.content)
         assert len(document) == 2
         assert document[0].get_size() == pytest.approx((1400 * 72 / 300, 500 * 72 / 300))
+        assert "X-OCR-PDF-Fallback" not in response.headers
+    if fmt == "alto":
+        assert response.content == to_alto(sample_result())
 
 
 def test_export_defaults_to_json(client: TestClient, task_id: str) -> None:
