@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FormatName = Literal["json", "text", "markdown", "hocr", "pdf"]
+FormatName = Literal["json", "text", "markdown", "hocr", "pdf", "chunks"]
 
 
 @dataclass(frozen=True)
 class Format:
     name: FormatName
-    extension: str  # without the dot
+    extension: str  # without the leading dot
     media_type: str
 
 
@@ -29,9 +29,21 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "md", "text/markdown; charset=utf-8"),
         Format("hocr", "hocr", "application/xhtml+xml; charset=utf-8"),
         Format("pdf", "pdf", "application/pdf"),
+        Format("chunks", "chunks.json", "application/json"),
     )
 }
 """Every export format, in the order the API documents them."""
 
-LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown")
+LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown", "chunks")
 """The formats ``ocr-inference process --format`` offers."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    low: int
+    high: int
+
+
+CHUNK_CHARS = Bounds(200, 100_000)
+"""The chunk sizes (``max_chars``, in characters) the ``chunks`` format accepts: the API's
+query, ``process --max-chars`` and ``OCR_CHUNK_MAX_CHARS``, the default, all check them."""

@@ -8,8 +8,17 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
-from ocr_inference.exports import PdfPage, draw_overlay, iter_pdf, to_hocr, to_png, to_text
-from ocr_inference.exports.formats import FORMATS, FormatName
+from ocr_inference.errors import InvalidRequest
+from ocr_inference.exports import (
+    PdfPage,
+    draw_overlay,
+    iter_pdf,
+    to_chunks,
+    to_hocr,
+    to_png,
+    to_text,
+)
+from ocr_inference.exports.formats import CHUNK_CHARS, FORMATS, FormatName
 from ocr_inference.schemas import DocumentResult, Problem
 from ocr_inference.tasks.status import result_page, succeeded_result
 from ocr_inference.tasks.uploads import page_images
@@ -31,9 +40,19 @@ def export(
     services: ServicesDep,
     owner: OwnerDep,
     format_: Annotated[FormatName, Query(alias="format")] = "json",
+    max_chars: Annotated[
+        int | None,
+        Query(
+            ge=CHUNK_CHARS.low,
+            le=CHUNK_CHARS.high,
+            description="Characters per chunk (format=chunks only); OCR_CHUNK_MAX_CHARS if unset",
+        ),
+    ] = None,
 ) -> Response:
-    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR or a
-    searchable PDF (the page images with an invisible text layer)."""
+    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR, a
+    searchable PDF (the page images with an invisible text layer) or chunks for retrieval."""
+    if max_chars is not None and format_ != "chunks":
+        raise InvalidRequest("max_chars applies to format=chunks only.")
     result = succeeded_result(services, task_id, owner)
     media_type, extension = FORMATS[format_].media_type, FORMATS[format_].extension
     headers = {"Content-Disposition": f'attachment; filename="{task_id}.{extension}"'}
@@ -46,6 +65,9 @@ def export(
         )
         pdf = iter_pdf(result, (PdfPage(page.number, page.image) for page in pages))
         return StreamingResponse(pdf, media_type=media_type, headers=headers)
+    if format_ == "chunks":
+        size = max_chars or services.settings.chunk_max_chars
+        return Response(to_chunks(result, size), media_type=media_type, headers=headers)
     return Response(_render(result, format_), media_type=media_type, headers=headers)
 
 
