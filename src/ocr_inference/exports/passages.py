@@ -22,6 +22,8 @@ Role = Literal[
     "title", "text", "table", "figure", "caption", "header", "footer", "formula", "other"
 ]
 
+Rect = tuple[int, int, int, int]  # x0, y0, x1, y1
+
 ROLES: dict[str, Role] = {
     # the shipped CDLA layout model's labels
     "text": "text",
@@ -104,11 +106,12 @@ def _unplaced(lines: list[str], markdown: str) -> list[str]:
     need): they follow the table rather than go missing."""
     rest, missing = markdown, []
     for line in lines:
-        at = rest.find(line.replace("|", "\\|"))
+        cell = line.replace("|", "\\|")
+        at = rest.find(cell)
         if at < 0:
             missing.append(line)
         else:
-            rest = rest[:at] + rest[at + len(line) :]
+            rest = rest[:at] + rest[at + len(cell) :]
     return missing
 
 
@@ -146,34 +149,57 @@ def _with_captions(found: list[tuple[int | None, Passage]], layout: list[Block])
 
 
 def paragraphs(lines: Sequence[Detection]) -> Iterator[Passage]:
-    """Consecutive lines of one page, in reading order, as paragraphs: a new one starts
-    where a line does not lie below the last (another column, or beside it), or where the
-    gap above it is wider than the usual gap between lines by ``PARAGRAPH_GAP`` of a line
-    height (the usual gap: the median, at most a line height)."""
+    """Consecutive lines of one page, in reading order, as paragraphs. Lines side by side
+    make one row; a new paragraph starts at a row that does not lie below the last (another
+    column), or whose gap above is wider than the usual gap between rows by
+    ``PARAGRAPH_GAP`` of a line height (the usual gap: the median, at most a line height)."""
     rects = [_bounds(line.box) for line in lines]
     height = median(y1 - y0 for _, y0, _, y1 in rects) if rects else 0
-    below = [rects[i][1] >= rects[i - 1][1] + height / 2 for i in range(1, len(rects))]
-    gaps = [rects[i][1] - rects[i - 1][3] for i in range(1, len(rects))]
+    rows = _rows(rects)
+    spans = [_span(rects[first:last]) for first, last in rows]
+    below = [spans[k][1] >= spans[k - 1][1] + height / 2 for k in range(1, len(spans))]
+    gaps = [spans[k][1] - spans[k - 1][3] for k in range(1, len(spans))]
     usual = min(median([g for g, b in zip(gaps, below, strict=True) if b] or [0]), height)
     start = 0
-    for i in range(1, len(lines) + 1):
-        if i < len(lines) and below[i - 1] and gaps[i - 1] <= usual + PARAGRAPH_GAP * height:
+    for k in range(1, len(rows) + 1):
+        if k < len(rows) and below[k - 1] and gaps[k - 1] <= usual + PARAGRAPH_GAP * height:
             continue
-        group = lines[start:i]
+        first, last = rows[start][0], rows[k - 1][1]
+        x0, y0, x1, y1 = _span(rects[first:last])
         yield Passage(
             "text",
-            [line.text for line in group],
-            [ChunkSource(page=group[0].page_number, box=_union(rects[start:i]))],
+            [line.text for line in lines[first:last]],
+            [
+                ChunkSource(
+                    page=lines[first].page_number, box=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+                )
+            ],
         )
-        start = i
+        start = k
 
 
-def _bounds(box: list[list[int]]) -> tuple[int, int, int, int]:
+def _rows(rects: Sequence[Rect]) -> list[tuple[int, int]]:
+    """(first, last + 1) of each run of lines side by side: a line whose middle lies within
+    the height of the line before it, to its right."""
+    rows: list[tuple[int, int]] = []
+    for i, (x0, y0, _, y1) in enumerate(rects):
+        before = rects[i - 1] if i else None
+        if before is not None and x0 > before[0] and before[1] <= (y0 + y1) / 2 <= before[3]:
+            rows[-1] = (rows[-1][0], i + 1)
+        else:
+            rows.append((i, i + 1))
+    return rows
+
+
+def _bounds(box: list[list[int]]) -> Rect:
     xs, ys = [x for x, _ in box], [y for _, y in box]
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _union(rects: Sequence[tuple[int, int, int, int]]) -> list[list[int]]:
-    x0, y0 = min(r[0] for r in rects), min(r[1] for r in rects)
-    x1, y1 = max(r[2] for r in rects), max(r[3] for r in rects)
-    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+def _span(rects: Sequence[Rect]) -> Rect:
+    return (
+        min(r[0] for r in rects),
+        min(r[1] for r in rects),
+        max(r[2] for r in rects),
+        max(r[3] for r in rects),
+    )
