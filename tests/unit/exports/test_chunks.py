@@ -12,88 +12,12 @@ from PIL import Image
 
 from ocr_dev.chunk_checks import check_chunks
 from ocr_dev.factories import document_page
+from ocr_dev.layout_doc import LayoutDoc, rect
 from ocr_inference.documents import Page
 from ocr_inference.exports.chunks import chunks, split_lines, to_chunks
 from ocr_inference.pipeline import Pipeline, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig
-from ocr_inference.schemas import (
-    Block,
-    Detection,
-    DocumentResult,
-    ModelInfo,
-    PageInfo,
-    ResultMeta,
-    Table,
-    TableCell,
-)
-
-META = ResultMeta(
-    pipeline="t", models=[ModelInfo(name="m", sha256="0" * 64)], seconds=0, device="cpu"
-)
-
-
-def rect(x0: int, y0: int, x1: int, y1: int) -> list[list[int]]:
-    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-
-
-class Doc:
-    """A result written block by block, each line 30 px high, one under the other."""
-
-    def __init__(self) -> None:
-        self.detections: list[Detection] = []
-        self.layout: list[Block] = []
-        self.tables: list[Table] = []
-        self.y = {1: 50}
-
-    def block(self, label: str, lines: list[str], page: int = 1, gap: int = 10) -> int:
-        top = self.y.setdefault(page, 50)
-        index = len(self.layout) if label else None
-        for row, text in enumerate(lines):
-            y0 = top + row * (30 + gap)
-            self.detections.append(
-                Detection(
-                    text=text,
-                    box=rect(50, y0, 50 + 8 * len(text), y0 + 30),
-                    confidence=0.9,
-                    page_number=page,
-                    block=index,
-                )
-            )
-        bottom = top + len(lines) * (30 + gap)
-        if label:
-            self.layout.append(
-                Block(
-                    page_number=page,
-                    label=label,
-                    box=rect(40, top - 5, 1000, bottom),
-                    confidence=0.9,
-                    order=sum(b.page_number == page for b in self.layout),
-                    text="\n".join(lines),
-                )
-            )
-        self.y[page] = bottom + 60
-        return index if index is not None else -1
-
-    def table(self, rows: list[list[str]], page: int = 1) -> int:
-        index = self.block("table", [cell for row in rows for cell in row], page)
-        cells = [
-            TableCell(row=r, col=c, row_span=1, col_span=1, box=rect(0, 0, 1, 1), text=text)
-            for r, row in enumerate(rows)
-            for c, text in enumerate(row)
-        ]
-        box = self.layout[index].box
-        self.tables.append(Table(page_number=page, block=index, box=box, html="", cells=cells))
-        return index
-
-    def result(self) -> DocumentResult:
-        pages = [PageInfo(page_number=p, width=1100, height=3000, dpi=None) for p in sorted(self.y)]
-        return DocumentResult(
-            detections=self.detections,
-            pages=pages,
-            meta=META,
-            layout=self.layout,
-            tables=self.tables,
-        )
+from ocr_inference.schemas import DocumentResult
 
 
 def words(n: int, seed: int = 0, end: str = "") -> str:
@@ -103,7 +27,7 @@ def words(n: int, seed: int = 0, end: str = "") -> str:
 
 
 def test_breaks_fall_between_blocks_when_blocks_fit() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     paragraphs = [[words(95, 10 * b + i) for i in range(4)] for b in range(3)]  # 383 chars each
     for lines in paragraphs:
         doc.block("text", lines)
@@ -120,7 +44,7 @@ def test_breaks_fall_between_blocks_when_blocks_fit() -> None:
 
 def test_a_long_block_is_cut_after_a_sentence_that_fits_else_after_a_line() -> None:
     lines = [words(99, i, end="." if i in (2, 7) else "") for i in range(10)]
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("text", lines)
     result = doc.result()
     got = chunks(result, 450)  # four lines (399 chars) fit, five do not
@@ -132,7 +56,7 @@ def test_a_long_block_is_cut_after_a_sentence_that_fits_else_after_a_line() -> N
 
 
 def test_a_line_or_a_table_longer_than_max_chars_stands_alone_oversize() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("text", ["Before the long line.", words(260, 1), "After it."])
     caption = doc.block("table_caption", ["Table 1: figures by year"])
     doc.table([["Year", "Units"], *[[str(2000 + y), words(40, y)] for y in range(6)]])
@@ -157,7 +81,7 @@ def test_a_line_or_a_table_longer_than_max_chars_stands_alone_oversize() -> None
 
 
 def test_tables_are_markdown_with_their_caption_after_them() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.table([["Name", "Price"], ["a | b", "3"]])
     doc.block("table_caption", ["Prices of things"])
     doc.block("text", ["Closing words."])
@@ -170,7 +94,7 @@ def test_tables_are_markdown_with_their_caption_after_them() -> None:
 
 
 def test_headers_and_footers_are_left_out() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("header", ["Journal of Things, vol. 3"])
     doc.block("text", ["Body text."])
     doc.block("footer", ["Page 7"])
@@ -183,7 +107,7 @@ def test_headers_and_footers_are_left_out() -> None:
 
 
 def test_titles_start_chunks_and_make_the_heading_path() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("title", ["A study of things"])
     doc.block("text", ["Opening."])
     doc.block("title", ["1 Introduction"])
@@ -208,7 +132,7 @@ def test_titles_start_chunks_and_make_the_heading_path() -> None:
 
 
 def test_a_section_longer_than_a_chunk_keeps_its_path_in_every_chunk() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("title", ["4 Discussion"])
     paragraphs = [[words(90, 10 * p + i, end=".") for i in range(2)] for p in range(4)]
     for lines in paragraphs:
@@ -222,7 +146,7 @@ def test_a_section_longer_than_a_chunk_keeps_its_path_in_every_chunk() -> None:
 
 
 def test_without_layout_lines_are_grouped_into_paragraphs_by_their_spacing() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     first = [words(70, i) for i in range(3)]
     second = [words(70, 10 + i) for i in range(2)]
     doc.block("", first, gap=8)
@@ -237,7 +161,7 @@ def test_without_layout_lines_are_grouped_into_paragraphs_by_their_spacing() -> 
 
 
 def test_a_page_break_ends_a_paragraph_of_lines_without_layout() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("", ["One line on the first page"])
     doc.block("", ["one on the second"], page=2)
     result = doc.result()
@@ -248,7 +172,7 @@ def test_a_page_break_ends_a_paragraph_of_lines_without_layout() -> None:
 
 
 def test_an_unknown_label_reads_as_text_and_the_json_is_a_list_of_chunks() -> None:
-    doc = Doc()
+    doc = LayoutDoc()
     doc.block("marginalia_of_the_future", ["Kept, as text."])
     body = json.loads(to_chunks(doc.result(), 1500))
     assert body == [
@@ -264,7 +188,7 @@ def test_an_unknown_label_reads_as_text_and_the_json_is_a_list_of_chunks() -> No
 
 
 def test_an_empty_result_has_no_chunks() -> None:
-    assert chunks(Doc().result(), 1500) == []
+    assert chunks(LayoutDoc().result(), 1500) == []
 
 
 @pytest.mark.parametrize("max_chars", [200, 1500, 100_000])
