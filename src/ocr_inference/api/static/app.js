@@ -7,7 +7,14 @@ const API = "/api/v1/ocr";
 const KEY_STORAGE = "ocr-inference.api-key";
 const POLL_MS = 500;
 const SVG_NS = "http://www.w3.org/2000/svg";
-const EXTENSIONS = { json: "json", markdown: "md", text: "txt", hocr: "hocr", pdf: "pdf" };
+const EXTENSIONS = {
+  json: "json",
+  markdown: "md",
+  text: "txt",
+  hocr: "hocr",
+  pdf: "pdf",
+  chunks: "chunks.json",
+};
 const TABLE_TAGS = new Set(["TABLE", "THEAD", "TBODY", "TR", "TD", "TH"]);
 // elements whose content is code or markup, never text to show
 const DROPPED_TAGS = new Set(["SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT", "IFRAME", "OBJECT"]);
