@@ -18,8 +18,9 @@ def table_markdown(table: Table) -> str:
     rows = max(cell.row + cell.row_span for cell in table.cells)
     cols = max(cell.col + cell.col_span for cell in table.cells)
     grid = [["" for _ in range(cols)] for _ in range(rows)]
-    for cell in table.cells:
-        grid[cell.row][cell.col] = cell.text.translate(_ESCAPED).strip()
+    for cell in table.cells:  # two cells at one place (a structure's slip) share it
+        text = f"{grid[cell.row][cell.col]} {cell.text.translate(_ESCAPED)}"
+        grid[cell.row][cell.col] = text.strip()
     lines = [_row(grid[0]), _row(["---"] * cols)]
     lines += [_row(row) for row in grid[1:]]
     return "\n".join(lines)

@@ -97,22 +97,33 @@ def _passage(block: Block, kind: Role, lines: list[Detection], table: Table | No
         return Passage("title", texts, source)
     if kind == "table" and table is not None and table.cells:
         markdown = table_markdown(table)
-        return Passage("table", [markdown, *_unplaced(texts, markdown)], source, atomic=True)
+        return Passage("table", [markdown, *_unplaced(texts, table)], source, atomic=True)
     return Passage("text", texts, source)
 
 
-def _unplaced(lines: list[str], markdown: str) -> list[str]:
+def _unplaced(lines: list[str], table: Table) -> list[str]:
     """Lines of a table that no cell holds (a structure with fewer cells than the lines
-    need): they follow the table rather than go missing."""
-    rest, missing = markdown, []
-    for line in lines:
-        cell = line.replace("|", "\\|")
-        at = rest.find(cell)
-        if at < 0:
-            missing.append(line)
-        else:
-            rest = rest[:at] + rest[at + len(cell) :]
-    return missing
+    need): they follow the table rather than go missing. A cell's text is its lines joined
+    by spaces; each line claims a run of a cell's words, longest lines first."""
+    free = [cell.text.split() for cell in table.cells]
+    placed: set[int] = set()
+    for index in sorted(range(len(lines)), key=lambda i: -len(lines[i])):
+        words = lines[index].split()
+        for cell in free:
+            at = _run(cell, words)
+            if at is not None:
+                cell[at : at + len(words)] = [""] * len(words)  # claimed
+                placed.add(index)
+                break
+    return [line for index, line in enumerate(lines) if index not in placed]
+
+
+def _run(words: list[str], run: list[str]) -> int | None:
+    """Where ``run`` starts in ``words``, or None."""
+    for at in range(len(words) - len(run) + 1):
+        if words[at : at + len(run)] == run:
+            return at
+    return None
 
 
 def _with_captions(found: list[tuple[int | None, Passage]], layout: list[Block]) -> list[Passage]:

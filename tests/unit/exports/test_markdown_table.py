@@ -33,3 +33,9 @@ def test_spans_keep_their_text_in_the_first_slot_and_pipes_are_escaped() -> None
 
 def test_a_table_without_cells_has_no_markdown() -> None:
     assert table_markdown(Table(page_number=1, block=0, box=BOX, html="", cells=[])) == ""
+
+
+def test_two_cells_at_one_place_share_it() -> None:
+    cells = [cell(0, 0, "Total"), cell(0, 0, "units"), cell(0, 1, "9")]
+    table = Table(page_number=1, block=0, box=BOX, html="", cells=cells)
+    assert table_markdown(table) == "| Total units | 9 |\n| --- | --- |"

@@ -92,3 +92,16 @@ def test_headers_and_footers_give_no_passage() -> None:
     line = Detection(text="7", box=rect(0, 0, 9, 9), confidence=1, page_number=1, block=0)
     result = DocumentResult(detections=[line], pages=[], meta=META, layout=[block])
     assert passages(result) == []
+
+
+def test_a_line_inside_a_longer_one_is_not_taken_for_it() -> None:
+    doc = LayoutDoc()
+    index = doc.block("table", ["1", "12", "2"])
+    cells = [
+        TableCell(row=0, col=c, row_span=1, col_span=1, box=rect(0, 0, 1, 1), text=t)
+        for c, t in enumerate(["1 2", "12"])  # the cell of "1" and "2", the cell of "12"
+    ]
+    doc.tables.append(
+        Table(page_number=1, block=index, box=doc.layout[index].box, html="", cells=cells)
+    )
+    assert texts(doc.result()) == [("table", "| 1 2 | 12 |\n| --- | --- |")]
