@@ -2,8 +2,9 @@
 
 The passages (``exports.passages``: blocks, tables with their caption, paragraphs) are
 packed in reading order into chunks of at most ``max_chars`` characters. Breaks fall
-between passages first; a passage too long for a chunk of its own is cut between lines,
-after a line that ends a sentence where one fits, else after the last line that fits. A
+between passages first; a passage too long for a chunk of its own begins in what the chunk
+has left and is cut between lines, after a line that ends a sentence where one fits, else
+after the last line that fits. A
 line is never cut: every line of the text (headers and footers aside) is in exactly one
 chunk. A table, or a single line, longer than ``max_chars`` stands alone, ``oversize``.
 
@@ -83,7 +84,8 @@ class _Packer:
             self.flush()
             self._put(text, passage, oversize=len(text) > self.max_chars)
         else:  # cut between lines; the first run may fill what the chunk has left
-            room = self.max_chars - self.draft.chars - len(_PASSAGE_GAP)
+            gap = len(_PASSAGE_GAP) if self.draft.parts else 0
+            room = self.max_chars - self.draft.chars - gap
             for lines, oversize in split_lines(passage.lines, self.max_chars, room):
                 if not self.draft.room_for("\n".join(lines), self.max_chars):
                     self.flush()

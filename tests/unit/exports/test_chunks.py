@@ -268,3 +268,20 @@ def test_a_docbank_page_keeps_the_rules(eval_dir: Path) -> None:
             assert last.endswith("."), (last, first)
             cuts += 1
     assert cuts >= 2  # the page's long column blocks are cut
+
+
+def test_a_block_longer_than_a_chunk_begins_in_what_the_chunk_has_left() -> None:
+    doc = LayoutDoc()
+    short = [words(99, 1), words(99, 2)]
+    long = [words(99, 10 + i) for i in range(8)]
+    doc.block("text", short)
+    doc.block("text", long)
+    doc.block("text", short)  # fits whole in the next chunk: not cut
+    result = doc.result()
+    got = chunks(result, 450)
+    check_chunks(result, got, 450)
+    assert [c.text.split("\n") for c in got] == [
+        [*short, "", *long[:2]],
+        long[2:6],
+        [*long[6:], "", *short],
+    ]
