@@ -5,7 +5,8 @@ packed in reading order into chunks of at most ``max_chars`` characters. Breaks 
 between passages first; a passage too long for a chunk of its own begins in what the chunk
 has left and is cut between lines, after a line that ends a sentence where one fits, else
 after the last line that fits. A line is never cut: every line of the text (headers and
-footers aside) is in exactly one chunk. A table, or a single line, longer than ``max_chars`` stands alone, ``oversize``.
+footers aside) is in exactly one chunk. A table, or a single line, longer than
+``max_chars`` stands alone, ``oversize``.
 
 A title starts a new chunk (unless the chunk so far holds only titles), and each chunk
 carries the path of titles above its text: a numbered title (``2.1``) sits under the
