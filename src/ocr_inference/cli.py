@@ -12,7 +12,7 @@ import typer
 
 from ocr_inference.config import get_settings
 from ocr_inference.errors import ConfigurationError
-from ocr_inference.exports.formats import FORMATS, LOCAL_FORMATS
+from ocr_inference.exports.formats import CHUNK_CHARS, FORMATS, LOCAL_FORMATS
 
 app = typer.Typer(help="Asynchronous document OCR service.", no_args_is_help=True)
 config_app = typer.Typer(help="The configuration in effect.", no_args_is_help=True)
@@ -27,6 +27,16 @@ OutputFormat = StrEnum(  # type: ignore[misc]
 ExportFormat = StrEnum(  # type: ignore[misc]
     "ExportFormat", [(name, name) for name in FORMATS], module=__name__
 )
+
+MaxChars = Annotated[
+    int | None,
+    typer.Option(
+        "--max-chars",
+        min=CHUNK_CHARS.low,
+        max=CHUNK_CHARS.high,
+        help="Characters per chunk of --format chunks (default: OCR_CHUNK_MAX_CHARS).",
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,6 +106,7 @@ def process(
             "(default: one per usable core); 1: in this process.",
         ),
     ] = None,
+    max_chars: MaxChars = None,
 ) -> None:
     """OCR documents without a server and print (or write) the same result as the API."""
     from tqdm import tqdm
@@ -106,6 +117,9 @@ def process(
     from ocr_inference.pipeline.engine import usable_cores
 
     settings = get_settings()
+    if max_chars is not None and fmt.value != "chunks":
+        raise _fail("--max-chars applies to --format chunks only")
+    chunk_chars = max_chars or settings.chunk_max_chars
     files = list(collect_inputs(inputs))
     missing = [f for f in files if not f.exists()]
     if missing:
@@ -128,7 +142,7 @@ def process(
                     failures += 1
                     result = outcome.result.model_dump_json()
                     tqdm.write(f"failed: {outcome.path}: {result}", file=sys.stderr)
-                _write(render(outcome, fmt.value), outcome.path, fmt, output, to_dir)
+                _write(render(outcome, fmt.value, chunk_chars), outcome.path, fmt, output, to_dir)
         except OCRError as exc:  # the pipeline cannot be built
             raise _fail(exc.message) from exc
     if failures:

@@ -37,6 +37,7 @@ from pydantic_settings import (
 
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
+from ocr_inference.exports.formats import CHUNK_CHARS
 from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
 from ocr_inference.pipeline.engine.base import Device
@@ -98,6 +99,12 @@ class Settings(BaseSettings):
         300, description="Hard time limit of one task (a document or one of its page ranges)."
     )
     result_ttl_s: PositiveInt = Field(86400, description="How long results and uploads live.")
+    chunk_max_chars: int = Field(
+        1500,
+        ge=CHUNK_CHARS.low,
+        le=CHUNK_CHARS.high,
+        description="Characters per chunk of the chunks export, unless the request says.",
+    )
     device: Device = Field(EngineConfig.device, description="Where models run: auto, cpu or cuda.")
     engine: EngineName = Field(
         EngineConfig.engine,

@@ -123,6 +123,29 @@ class DocumentResult(BaseModel):
     markdown: str = Field("", description="The document as Markdown, in reading order.")
 
 
+class ChunkSource(BaseModel):
+    """A layout block, or a paragraph of lines without one, that part of a chunk comes from."""
+
+    page: int = Field(ge=1, description="1-based page number.")
+    box: Box
+
+
+class Chunk(BaseModel):
+    """One piece of a document cut for retrieval (the ``chunks`` export)."""
+
+    text: str = Field(
+        description="The lines, one per line; blocks separated by a blank line; tables as "
+        "Markdown with their caption."
+    )
+    headings: list[str] = Field(description="The titles above the text, outermost first.")
+    pages: list[int] = Field(description="The pages the text is on, ascending.")
+    boxes: list[ChunkSource] = Field(description="Each block the text comes from.")
+    chars: int = Field(ge=0, description="Characters of `text`.")
+    oversize: bool = Field(
+        False, description="One table or one line longer than the chunk size, standing alone."
+    )
+
+
 class ErrorResult(BaseModel):
     """What a failed task returns."""
 

@@ -13,9 +13,12 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from pydantic import TypeAdapter
 
-from ocr_dev.factories import PAGE_LINES, multipage, text_image
+from ocr_dev.chunk_checks import check_chunks
+from ocr_dev.factories import PAGE_LINES, document_page, multipage, text_image
 from ocr_dev.service import Service
+from ocr_inference.schemas import Chunk, DocumentResult
 
 pytestmark = pytest.mark.integration
 LINES = [PAGE_LINES[1], PAGE_LINES[2]]
@@ -56,3 +59,38 @@ def test_every_export_and_the_overlay_of_a_two_page_tiff(service: Service, tmp_p
     assert not np.array_equal(plain, drawn)
     page = get("", page="2").json()["result"]
     assert [d["text"] for d in page["detections"]] == LINES[1]
+
+
+def test_chunks_of_a_two_page_report_and_bad_sizes_refused(service: Service) -> None:
+    pdf = multipage([document_page(0), document_page(1)], "PDF", resolution=150)
+    task_id = service.submit(pdf, "report.pdf")
+    assert service.wait(task_id, timeout_s=240)["status"] == "SUCCESS"
+    url = f"{service.base_url}/api/v1/ocr/results/{task_id}/export"
+    result = DocumentResult.model_validate_json(httpx.get(url, timeout=60).content)
+
+    response = httpx.get(url, params={"format": "chunks", "max_chars": "300"}, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-disposition"].endswith(f'filename="{task_id}.chunks.json"')
+    chunks = TypeAdapter(list[Chunk]).validate_json(response.content)
+    check_chunks(result, chunks, 300)
+    assert {page for c in chunks for page in c.pages} == {1, 2}
+    assert sum("| Item | Units | Price | Total |" in c.text for c in chunks) == 2
+    assert chunks[0].headings == ["Quarterly report 0"]
+
+    default = httpx.get(url, params={"format": "chunks"}, timeout=60)
+    everything = TypeAdapter(list[Chunk]).validate_json(default.content)
+    check_chunks(result, everything, 1500)  # the service's OCR_CHUNK_MAX_CHARS
+    assert len(everything) < len(chunks)
+
+    for params in (
+        {"format": "chunks", "max_chars": "199"},
+        {"format": "chunks", "max_chars": "100001"},
+        {"format": "chunks", "max_chars": "1500.5"},
+        {"format": "chunks", "max_chars": "many"},
+        {"format": "text", "max_chars": "500"},
+    ):
+        refused = httpx.get(url, params=params, timeout=60)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.json()["code"] == "invalid_request"
+        assert "max_chars" in refused.json()["detail"]

@@ -87,6 +87,59 @@ def test_alto_format(tmp_path: Path) -> None:
     assert lines == PAGE_LINES[0]
 
 
+def test_chunks_format(tmp_path: Path) -> None:
+    page = tmp_path / "report.png"
+    page.write_bytes(encode(document_page(3), "PNG"))
+    out = tmp_path / "out"
+    out.mkdir()  # a directory: the file is named <stem>.chunks.json in it
+    result = CliRunner().invoke(
+        app, ["process", str(page), "-f", "chunks", "--max-chars", "250", "-o", str(out), "-j", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["report.chunks.json"]
+    chunks = json.loads((out / "report.chunks.json").read_text())
+    assert len(chunks) > 3
+    assert all(c["chars"] == len(c["text"]) <= 250 for c in chunks)
+    assert chunks[0]["text"].startswith("Quarterly report 3\n\n")
+    assert all(c["headings"] == ["Quarterly report 3"] and c["pages"] == [1] for c in chunks)
+    assert sum("| Item | Units | Price | Total |" in c["text"] for c in chunks) == 1
+    assert set(chunks[0]) == {"text", "headings", "pages", "boxes", "chars", "oversize"}
+
+
+def test_chunks_format_default_size_is_the_setting(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    page = tmp_path / "report.png"
+    page.write_bytes(encode(document_page(3), "PNG"))
+    sizes = {}
+    for setting in ("1500", "300"):
+        monkeypatch.setenv("OCR_CHUNK_MAX_CHARS", setting)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["process", str(page), "-f", "chunks", "-j", "1"])
+        assert result.exit_code == 0, result.output
+        sizes[setting] = [c["chars"] for c in json.loads(result.stdout)]
+    assert len(sizes["1500"]) == 1 and len(sizes["300"]) > 1
+    assert max(sizes["300"]) <= 300
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-f", "chunks", "--max-chars", "199"], "Invalid value for '--max-chars'"),
+        (["-f", "chunks", "--max-chars", "100001"], "Invalid value for '--max-chars'"),
+        (["-f", "chunks", "--max-chars", "1500.5"], "Invalid value for '--max-chars'"),
+        (["-f", "chunks", "--max-chars", "lots"], "Invalid value for '--max-chars'"),
+        (["-f", "text", "--max-chars", "500"], "--max-chars applies to --format chunks only"),
+    ],
+)
+def test_a_bad_max_chars_exits_with_2(tmp_path: Path, args: list[str], message: str) -> None:
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_image(PAGE_LINES[0]), "PNG"))
+    result = CliRunner().invoke(app, ["process", str(page), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
+
+
 @pytest.fixture
 def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()

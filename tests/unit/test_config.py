@@ -16,6 +16,7 @@ def test_defaults_match_the_documented_contract() -> None:
     assert (settings.dpi, settings.max_upload_mb, settings.max_pages) == (300, 100, 500)
     assert (settings.max_attempts, settings.task_time_limit_s) == (3, 300)
     assert settings.result_ttl_s == 86400
+    assert settings.chunk_max_chars == 1500
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,6 +40,9 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("OCR_DPI", "high"),
         ("OCR_ENGINE", "tensorrt"),
         ("OCR_ENGINE_PRECISION", "fp8"),
+        ("OCR_CHUNK_MAX_CHARS", "199"),
+        ("OCR_CHUNK_MAX_CHARS", "100001"),
+        ("OCR_CHUNK_MAX_CHARS", "many"),
     ],
 )
 def test_bad_values_fail_at_start_up_naming_the_setting(

@@ -232,9 +232,13 @@ class Client:
             passing=lambda exc: isinstance(exc, ApiError) and exc.status == 503,
         )
 
-    def export(self, task_id: str, format: str) -> bytes:
-        """A finished task's result as a file: json, text, markdown, hocr or pdf."""
-        response = self._request("GET", f"{_results(task_id)}/export", params={"format": format})
+    def export(self, task_id: str, format: str, *, max_chars: int | None = None) -> bytes:
+        """A finished task's result as a file: json, text, markdown, hocr, pdf, alto or chunks
+        (of at most ``max_chars`` characters each; the service's default if None)."""
+        params: dict[str, str | int] = {"format": format}
+        if max_chars is not None:
+            params["max_chars"] = max_chars
+        response = self._request("GET", f"{_results(task_id)}/export", params=params)
         return response.content
 
     def delete(self, task_id: str) -> None:

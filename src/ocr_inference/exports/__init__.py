@@ -1,5 +1,6 @@
-"""What users download: a DocumentResult as plain text, hOCR, ALTO, a searchable PDF or a page
-image with its boxes drawn. Pure functions from a result (and page images) to bytes.
+"""What users download: a DocumentResult as plain text, hOCR, ALTO, a searchable PDF, chunks
+for retrieval or a page image with its boxes drawn. Pure functions from a result (and page
+images) to bytes.
 
 The names below load on first use, so that ``exports.formats`` (the format table, which the
 command line reads at start) comes without numpy or OpenCV.
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ocr_inference.exports.alto import to_alto
+    from ocr_inference.exports.chunks import to_chunks
     from ocr_inference.exports.hocr import to_hocr
     from ocr_inference.exports.images import draw_overlay, to_png
     from ocr_inference.exports.pages import select_page
@@ -24,6 +26,7 @@ _PUBLIC = {
     "iter_pdf": "pdf",
     "select_page": "pages",
     "to_alto": "alto",
+    "to_chunks": "chunks",
     "to_hocr": "hocr",
     "to_pdf": "pdf",
     "to_png": "images",
@@ -36,6 +39,7 @@ __all__ = [
     "iter_pdf",
     "select_page",
     "to_alto",
+    "to_chunks",
     "to_hocr",
     "to_pdf",
     "to_png",

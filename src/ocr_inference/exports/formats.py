@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FormatName = Literal["json", "text", "markdown", "hocr", "pdf", "alto"]
+FormatName = Literal["json", "text", "markdown", "hocr", "pdf", "alto", "chunks"]
 
 
 @dataclass(frozen=True)
 class Format:
     name: FormatName
-    extension: str  # without the dot
+    extension: str  # without the leading dot
     media_type: str
 
 
@@ -30,9 +30,21 @@ FORMATS: dict[str, Format] = {
         Format("hocr", "hocr", "application/xhtml+xml; charset=utf-8"),
         Format("pdf", "pdf", "application/pdf"),
         Format("alto", "xml", "application/xml; charset=utf-8"),
+        Format("chunks", "chunks.json", "application/json"),
     )
 }
 """Every export format, in the order the API documents them."""
 
-LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown", "alto")
+LOCAL_FORMATS: tuple[FormatName, ...] = ("json", "text", "markdown", "alto", "chunks")
 """The formats ``ocr-inference process --format`` offers."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    low: int
+    high: int
+
+
+CHUNK_CHARS = Bounds(200, 100_000)
+"""The chunk sizes (``max_chars``, in characters) the ``chunks`` format accepts: the API's
+query, ``process --max-chars`` and ``OCR_CHUNK_MAX_CHARS``, the default, all check them."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from ocr_inference.documents import SNIFF_BYTES, Limits, open_document, sniff_type
 from ocr_inference.errors import OCRError
 from ocr_inference.exports.alto import to_alto
+from ocr_inference.exports.chunks import to_chunks
 from ocr_inference.exports.text import to_text
 from ocr_inference.pipeline import Pipeline
 from ocr_inference.schemas import DocumentResult, ErrorResult
@@ -79,10 +80,12 @@ def _unreadable(path: Path, exc: OSError) -> ErrorResult:
     return ErrorResult(error=f"Cannot read {path}: {exc}", code="unreadable")
 
 
-def render(outcome: FileOutcome, fmt: str) -> str:
+def render(outcome: FileOutcome, fmt: str, max_chars: int) -> str:
     """What ``process --format fmt`` writes for one file: text as the API's text export
-    gives it, the result's Markdown, its ALTO XML, or the result (or the error) as
-    indented JSON."""
+    gives it, the result's Markdown, its ALTO XML, its chunks of at most ``max_chars``
+    characters, or the result (or the error) as indented JSON."""
+    if fmt == "chunks" and isinstance(outcome.result, DocumentResult):
+        return to_chunks(outcome.result, max_chars).decode()
     if fmt == "text" and isinstance(outcome.result, DocumentResult):
         return to_text(outcome.result).decode()
     if fmt == "markdown" and isinstance(outcome.result, DocumentResult):

@@ -138,9 +138,11 @@ def test_export_returns_the_bytes_and_delete_sends_delete() -> None:
 
     with make_client(handler) as client:
         assert client.export("t1", "markdown") == b"# Title\n"
+        client.export("t1", "chunks", max_chars=400)
         client.delete("t1")
     assert seen == [
         "GET /api/v1/ocr/results/t1/export?format=markdown",
+        "GET /api/v1/ocr/results/t1/export?format=chunks&max_chars=400",
         "DELETE /api/v1/ocr/results/t1?",
     ]
 

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from ocr_inference.api.deps import OwnerDep, ServicesDep, get_owner
-from ocr_inference.exports import draw_overlay, to_alto, to_hocr, to_png, to_text
-from ocr_inference.exports.formats import FORMATS, FormatName
+from ocr_inference.errors import InvalidRequest
+from ocr_inference.exports import draw_overlay, to_alto, to_chunks, to_hocr, to_png, to_text
+from ocr_inference.exports.formats import CHUNK_CHARS, FORMATS, FormatName
 from ocr_inference.schemas import DocumentResult, Problem
 from ocr_inference.tasks.status import result_page, succeeded_result
 from ocr_inference.tasks.uploads import page_images, upload_pdf
@@ -35,10 +36,21 @@ def export(
     services: ServicesDep,
     owner: OwnerDep,
     format_: Annotated[FormatName, Query(alias="format")] = "json",
+    max_chars: Annotated[
+        int | None,
+        Query(
+            ge=CHUNK_CHARS.low,
+            le=CHUNK_CHARS.high,
+            description="Characters per chunk (format=chunks only); OCR_CHUNK_MAX_CHARS if unset",
+        ),
+    ] = None,
 ) -> Response:
-    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR, ALTO or a
+    """A succeeded task's result as a file: JSON, plain text, Markdown, hOCR, ALTO, a
     searchable PDF (the uploaded document with an invisible text layer on its OCR pages;
-    the header X-OCR-PDF-Fallback says when its pages had to be rendered instead)."""
+    the header X-OCR-PDF-Fallback says when its pages had to be rendered instead) or
+    chunks for retrieval."""
+    if max_chars is not None and format_ != "chunks":
+        raise InvalidRequest("max_chars applies to format=chunks only.")
     result = succeeded_result(services, task_id, owner)
     media_type, extension = FORMATS[format_].media_type, FORMATS[format_].extension
     headers = {"Content-Disposition": f'attachment; filename="{task_id}.{extension}"'}
@@ -47,6 +59,9 @@ def export(
         if pdf.fallback is not None:
             headers[FALLBACK_HEADER] = "rendered"
         return StreamingResponse(pdf.chunks, media_type=media_type, headers=headers)
+    if format_ == "chunks":
+        size = max_chars or services.settings.chunk_max_chars
+        return Response(to_chunks(result, size), media_type=media_type, headers=headers)
     return Response(_render(result, format_), media_type=media_type, headers=headers)
 
 

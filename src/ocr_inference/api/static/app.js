@@ -6,7 +6,15 @@
 
 const POLL_MS = 500;
 const STREAM_TRIES = 3; // streams opened in a row without an event before polling instead
-const EXTENSIONS = { json: "json", markdown: "md", text: "txt", hocr: "hocr", pdf: "pdf" };
+const EXTENSIONS = {
+  json: "json",
+  markdown: "md",
+  text: "txt",
+  hocr: "hocr",
+  alto: "xml",
+  pdf: "pdf",
+  chunks: "chunks.json",
+};
 
 const state = {
   taskId: null,
