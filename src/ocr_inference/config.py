@@ -37,6 +37,7 @@ from pydantic_settings import (
 
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
+from ocr_inference.pipeline.catalog import DEFAULT_MODEL_DIR
 from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
 from ocr_inference.pipeline.engine.base import Device
@@ -98,6 +99,11 @@ class Settings(BaseSettings):
         300, description="Hard time limit of one task (a document or one of its page ranges)."
     )
     result_ttl_s: PositiveInt = Field(86400, description="How long results and uploads live.")
+    model_dir: Path = Field(
+        DEFAULT_MODEL_DIR,
+        description="Where the models you bring (PP-DocLayout_plus-L, PP-OCRv5_server_det, ...) "
+        "are looked up by name: <dir>/<name>/inference.onnx or <dir>/<name>.onnx.",
+    )
     device: Device = Field(EngineConfig.device, description="Where models run: auto, cpu or cuda.")
     engine: EngineName = Field(
         EngineConfig.engine,

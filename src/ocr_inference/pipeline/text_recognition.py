@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,15 +32,20 @@ class RecognitionResult:
     words: list[list[WordSpan]] = field(default_factory=list)
 
 
-def load_charset(metadata: Mapping[str, str], characters: Path | None = None) -> list[str]:
+def load_charset(
+    metadata: Mapping[str, str], characters: Path | Sequence[str] | None = None
+) -> list[str]:
     """CTC vocabulary: blank, the model's characters, then the space character.
 
-    The characters come from ``characters`` (one per line, PaddleOCR's dictionary format)
-    when given, else from the model's ``character`` metadata.
+    The characters come from ``characters`` when given (a file of one per line, PaddleOCR's
+    dictionary format, or the list an ``inference.yml`` holds), else from the model's
+    ``character`` metadata.
 
     Raises:
         ModelError: neither gives a character list.
     """
+    if characters is not None and not isinstance(characters, Path):
+        return ["", *characters, " "]
     if characters is not None:
         try:
             lines = characters.read_text(encoding="utf-8").splitlines()
@@ -77,7 +82,7 @@ class TextRecognizer:
         self,
         model: Model,
         batch_size: int,
-        characters: Path | None = None,
+        characters: Path | Sequence[str] | None = None,
     ) -> None:
         self._model = model
         self._charset = load_charset(model.metadata, characters)
