@@ -44,7 +44,8 @@ class KnownModel:
 
     Attributes:
         family: ``pp_doclayout`` (PaddleDetection export with a [N, 6] output), ``db``
-            (text detection), ``ctc`` (recognition), ``slanext`` (table structure).
+            (text detection), ``ctc`` (recognition), ``slanext`` (table structure),
+            ``lcnet_cls`` (page or line orientation classifier).
         inputs: the input names the family feeds, checked at start-up; () when any name.
         labels: class labels where ``inference.yml`` gives none.
         input_size: (width, height) fed to the model where the file does not fix it.
@@ -93,6 +94,13 @@ BROUGHT: tuple[KnownModel, ...] = (
     KnownModel("text_recognition", "PP-OCRv4_server_rec", "ctc", ("x",)),
     KnownModel("text_recognition", "PP-OCRv5_server_rec", "ctc", ("x",)),
     KnownModel("text_recognition", "PP-OCRv5_mobile_rec", "ctc", ("x",)),
+    KnownModel("text_recognition", "PP-OCRv4_server_rec_doc", "ctc", ("x",)),
+    # SLANet's head (structure tokens + 8 box coordinates per cell) with other weights
+    KnownModel("table_structure", "SLANeXt_wired", "slanext", ("x",), input_size=(512, 512)),
+    KnownModel("table_structure", "SLANeXt_wireless", "slanext", ("x",), input_size=(512, 512)),
+    KnownModel("doc_orientation", "PP-LCNet_x1_0_doc_ori", "lcnet_cls", ("x",)),
+    KnownModel("textline_orientation", "PP-LCNet_x1_0_textline_ori", "lcnet_cls", ("x",)),
+    KnownModel("textline_orientation", "PP-LCNet_x0_25_textline_ori", "lcnet_cls", ("x",)),
 )
 
 

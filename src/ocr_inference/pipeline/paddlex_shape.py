@@ -5,8 +5,9 @@ PaddleX nests the OCR and table models in ``SubPipelines`` (``DocPreprocessor``,
 carries keys for stages this service runs differently or not at all. ``normalize`` moves
 the sections this service acts on to where its own file has them, and sets aside the keys
 PaddleX knows that it does not act on, returning their paths (``config show`` lists them).
-Anything else is left where it is, so that validation refuses it as an unknown key; a
-switch that asks for a stage this service lacks (seal, formula, chart) is refused there too.
+An unknown key in a sub-pipeline is refused here; anything else is left where it is, for
+validation to refuse as an unknown key, or a switch that asks for a stage this service lacks
+(seal, formula, chart, unwarping).
 """
 
 from __future__ import annotations
@@ -31,11 +32,7 @@ _MODULES: dict[str, tuple[str, str, frozenset[str]]] = {
         ),
     ),
     "DocOrientationClassify": ("DocOrientation", "doc_text_orientation", frozenset({"batch_size"})),
-    "TextDetection": (
-        "TextDetection",
-        "text_detection",
-        frozenset({"batch_size", "limit_type", "max_side_limit"}),
-    ),
+    "TextDetection": ("TextDetection", "text_detection", frozenset({"batch_size"})),
     "TextLineOrientation": ("TextLineOrientation", "textline_orientation", frozenset()),
     "TextRecognition": ("TextRecognition", "text_recognition", frozenset()),
     "WiredTableStructureRecognition": (
@@ -127,7 +124,10 @@ def normalize(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             elif key in _SET_ASIDE_KEYS:
                 ignored.append(f"{where}.{key}")
             else:
-                result.setdefault("SubPipelines", {}).setdefault(name, {})[key] = value
+                raise ConfigurationError(
+                    f"{where}.{key}: not a key of PaddleX's PP-StructureV3 that this service "
+                    "knows (unknown keys are refused)"
+                )
     if modules:
         result["SubModules"] = modules
     return result, ignored
@@ -155,4 +155,18 @@ def _modules(sections: Any, where: str, modules: dict[str, Any], ignored: list[s
                 ignored.append(f"{path}.{key}")
             elif key != "module_name":  # checked above
                 kept[key] = value
-        modules[ours] = kept
+        modules[ours] = _side_limits(kept) if ours == "TextDetection" else kept
+
+
+def _side_limits(section: dict[str, Any]) -> dict[str, Any]:
+    """PaddleX's ``limit_type``/``limit_side_len``/``max_side_limit`` as this service's
+    ``min_side_len`` (short side enlarged to) and ``limit_side_len`` (long side cut to)."""
+    kind = section.pop("limit_type", "max")
+    longest = section.pop("max_side_limit", None)
+    if kind == "min" and "limit_side_len" in section:
+        section["min_side_len"] = section.pop("limit_side_len")
+    elif kind not in ("min", "max"):
+        raise ConfigurationError(f"TextDetection.limit_type: {kind!r} is not min or max")
+    if longest is not None:
+        section.setdefault("limit_side_len", longest)
+    return section

@@ -84,14 +84,7 @@ class Pipeline:
         )
         self._lines = self._line_reader()
         self._layout = self._layout_detector() if config.use_layout_detection else None
-        self._tables = (
-            TableRecognizer(
-                self._model(stages.table_recognition, "TableRecognition"),
-                stages.table_recognition.input_size,
-            )
-            if config.use_table_recognition
-            else None
-        )
+        self._tables = self._table_recognizer() if config.use_table_recognition else None
 
     def _line_reader(self) -> LineReader:
         config, stages = self.config, self.config.sub_modules
@@ -130,6 +123,16 @@ class Pipeline:
         if resolved.family == "pp_doclayout" or set(model.inputs) == set(DETECTION_INPUTS):
             return DocLayoutDetector(model, choice, resolved.facts)
         return LayoutDetector(model, choice)
+
+    def _table_recognizer(self) -> TableRecognizer:
+        """SLANet-plus, or a brought SLANeXt: its tokens and side from its inference.yml."""
+        choice = self.config.sub_modules.table_recognition
+        model = self._model(choice, "TableRecognition")
+        facts = self._resolved["SubModules.TableRecognition"].facts
+        side = choice.input_size
+        if "input_size" not in choice.model_fields_set and facts.input_size is not None:
+            side = facts.input_size[0]
+        return TableRecognizer(model, side, facts.characters)
 
     def _model(self, choice: ModelChoice, stage: str) -> Model:
         """Load a stage's verified model on its engine and record it.

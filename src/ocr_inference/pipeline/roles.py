@@ -40,6 +40,7 @@ _ROLES: dict[str, Role] = {
     "figure_title": "caption",
     "table_title": "caption",
     "chart_title": "caption",
+    "figure_table_chart_title": "caption",
     "formula": "formula",
     "formula_number": "formula",
     "header_image": "header",

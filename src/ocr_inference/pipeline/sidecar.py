@@ -3,7 +3,8 @@
 
 Only what the decoders use is read: class labels (``label_list``), a recognizer's or a
 table model's characters (``PostProcess.character_dict``), and the detection input size and
-normalization (``Preprocess``: ``Resize.target_size``, ``NormalizeImage.mean``/``std``).
+normalization (``Preprocess``: ``Resize.target_size``, ``NormalizeImage.mean``/``std``;
+``ResizeTableImage.max_len`` for a table model).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def parse(data: dict[str, Any], source: str) -> ModelFacts:
         if step["type"] == "Resize" and isinstance(step.get("target_size"), list):
             height, width = step["target_size"]  # PaddleDetection gives [h, w]
             size = (int(width), int(height))
+        if step["type"] == "ResizeTableImage" and isinstance(step.get("max_len"), int):
+            size = (step["max_len"], step["max_len"])  # tables fit a square of this side
         if step["type"] in ("NormalizeImage", "Normalize"):
             mean, std = _triple(step.get("mean")), _triple(step.get("std"))
     return ModelFacts(labels, characters, size, mean, std, source)

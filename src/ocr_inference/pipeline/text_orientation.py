@@ -26,6 +26,9 @@ class TextlineOrientation:
 
     def __init__(self, model: Model, thresh: float, batch_size: int) -> None:
         self._model = model
+        shape = model.input_shape  # PP-LCNet textline models take 80x160
+        height, width = (shape[2], shape[3]) if len(shape) == 4 else (None, None)
+        self._size = (height, width) if height and width else (_HEIGHT, _WIDTH)
         self._thresh = thresh
         self._batch_size = batch_size
 
@@ -34,7 +37,7 @@ class TextlineOrientation:
         rotated = [False] * len(crops)
         scores = [0.0] * len(crops)
         for batch in batches_by_aspect(crops, self._batch_size):
-            tensor = np.stack([normalize_line(crops[i], _HEIGHT, _WIDTH) for i in batch])
+            tensor = np.stack([normalize_line(crops[i], *self._size) for i in batch])
             probs = self._model(tensor)[0]
             for index, row in zip(batch, probs, strict=True):
                 label = int(np.argmax(row))

@@ -1,0 +1,121 @@
+"""Models the user brings under OCR_MODEL_DIR: found by name, every missing one named in one
+message, and their checksums checked where the pipeline file pins them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ocr_dev.standins import ctc_recognition, doclayout, recognition_sidecar
+from ocr_inference.errors import ModelError
+from ocr_inference.pipeline import PipelineConfig, models
+from ocr_inference.pipeline.catalog import BROUGHT, known
+
+SPECIFIED = {  # the specification's models, by stage
+    "layout": "PP-DocLayout_plus-L",
+    "text_detection": "PP-OCRv5_server_det",
+    "text_recognition": "en_PP-OCRv4_mobile_rec",
+    "table_structure": "SLANeXt_wired",
+}
+
+
+def _specified(**extra: object) -> PipelineConfig:
+    return PipelineConfig.model_validate(
+        {
+            "SubModules": {
+                "LayoutDetection": {"model_name": SPECIFIED["layout"], **extra},
+                "TextDetection": {"model_name": SPECIFIED["text_detection"]},
+                "TextRecognition": {"model_name": SPECIFIED["text_recognition"]},
+                "TableRecognition": {"model_name": SPECIFIED["table_structure"]},
+            }
+        }
+    )
+
+
+def test_the_specified_models_are_known_with_their_families() -> None:
+    for stage, name in SPECIFIED.items():
+        entry = known(stage, name)
+        assert entry is not None and entry.name == name
+    assert len({(m.stage, m.name) for m in BROUGHT}) == len(BROUGHT)
+    layout = known("layout", "PP-DocLayout_plus-L")
+    assert layout is not None and len(layout.labels) == 20 and layout.input_size == (800, 800)
+
+
+def test_every_missing_model_is_named_in_one_message(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as raised:
+        _specified().resolve_models(tmp_path)
+    message = raised.value.message
+    assert message.startswith("4 model file(s) missing under OCR_MODEL_DIR=")
+    for stage_key, name in [
+        ("LayoutDetection", "PP-DocLayout_plus-L"),
+        ("TextDetection", "PP-OCRv5_server_det"),
+        ("TextRecognition", "en_PP-OCRv4_mobile_rec"),
+        ("TableRecognition", "SLANeXt_wired"),
+    ]:
+        line = next(line for line in message.splitlines() if f"SubModules.{stage_key}:" in line)
+        assert f"{tmp_path}/{name}/inference.onnx" in line  # where, and the file name
+        assert f"{tmp_path}/{name}.onnx" in line
+        assert "published SHA-256: not known" in line
+
+
+def test_a_model_is_found_in_its_folder_or_as_a_single_file(tmp_path: Path) -> None:
+    doclayout(tmp_path / "PP-DocLayout_plus-L" / "inference.onnx", [(2, 0.9, 0, 0, 9, 9)])
+    ctc_recognition(tmp_path / "en_PP-OCRv4_mobile_rec.onnx", classes=4)
+    config = PipelineConfig.model_validate(
+        {
+            "use_table_recognition": False,
+            "SubModules": {
+                "LayoutDetection": {"model_name": "PP-DocLayout_plus-L"},
+                "TextRecognition": {"model_name": "en_PP-OCRv4_mobile_rec"},
+            },
+        }
+    )
+    resolved = config.resolve_models(tmp_path)
+    layout = resolved["SubModules.LayoutDetection"]
+    assert layout.family == "pp_doclayout" and layout.inputs == (
+        "image",
+        "im_shape",
+        "scale_factor",
+    )
+    assert layout.sha256 == models.sha256_of(layout.path)
+    assert layout.facts.labels[0] == "paragraph_title"  # defaults: no inference.yml beside it
+    assert resolved["SubModules.TextRecognition"].path == tmp_path / "en_PP-OCRv4_mobile_rec.onnx"
+
+
+def test_the_dictionary_comes_from_the_inference_yml_beside_the_model(tmp_path: Path) -> None:
+    folder = tmp_path / "en_PP-OCRv4_mobile_rec"
+    ctc_recognition(folder / "inference.onnx", classes=5)
+    recognition_sidecar(folder / "inference.yml", ["x", "y", "z"])
+    config = PipelineConfig.model_validate(
+        {"SubModules": {"TextRecognition": {"model_name": "en_PP-OCRv4_mobile_rec"}}}
+    )
+    resolved = config.sub_modules.text_recognition.resolve("SubModules.TextRecognition", tmp_path)
+    assert resolved.facts.characters == ("x", "y", "z")
+
+
+def test_a_pinned_checksum_is_checked(tmp_path: Path) -> None:
+    path = doclayout(tmp_path / "PP-DocLayout_plus-L.onnx", [(2, 0.9, 0, 0, 9, 9)])
+    actual = models.sha256_of(path)
+    choice = _specified(sha256=actual).sub_modules.layout_detection
+    assert choice.resolve("SubModules.LayoutDetection", tmp_path).sha256 == actual
+    wrong = _specified(sha256="0" * 64).sub_modules.layout_detection
+    with pytest.raises(ModelError, match="checksum mismatch") as raised:
+        wrong.resolve("SubModules.LayoutDetection", tmp_path)
+    assert actual in raised.value.message and "0" * 64 in raised.value.message
+
+
+def test_a_pinned_checksum_of_a_shipped_model_is_checked_too() -> None:
+    config = PipelineConfig.model_validate({"SubModules": {"TextDetection": {"sha256": "f" * 64}}})
+    with pytest.raises(ModelError, match=r"SubModules\.TextDetection\.sha256: checksum mismatch"):
+        config.sub_modules.text_detection.resolve("SubModules.TextDetection")
+
+
+def test_a_checksum_must_be_sha256_hex() -> None:
+    with pytest.raises(ValueError, match="sha256"):
+        _specified(sha256="abc")
+
+
+def test_unknown_names_are_refused_naming_both_lists() -> None:
+    with pytest.raises(ValueError, match="nor one you may bring under OCR_MODEL_DIR"):
+        PipelineConfig.model_validate({"SubModules": {"LayoutDetection": {"model_name": "x"}}})
