@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ocr_dev.factories import text_image
+from ocr_dev.pipeline_files import SNIPPET
 from ocr_dev.standins import doclayout, doclayout_sidecar
 from ocr_inference.documents import Page
 from ocr_inference.errors import ConfigurationError, ModelError
@@ -22,22 +23,6 @@ from ocr_inference.pipeline.layout_doclayout import DocLayoutDetector, feeds, ro
 from ocr_inference.pipeline.pipeline_file import load
 from ocr_inference.pipeline.sidecar import model_info
 
-# The specification's PP-StructureV3.yaml snippet, as written (its comments included).
-SNIPPET = """\
-pipeline_name: PP-StructureV3
-batch_size: 4
-use_doc_preprocessor: True
-use_table_recognition: True
-
-SubModules:
-  LayoutDetection:
-    model_name: PP-DocLayout_plus-L
-    threshold:
-      0: 0.3  # Text regions
-      1: 0.5  # Titles
-      2: 0.4  # Lists
-      # ... additional classes
-"""
 PAGE = (1400, 1000)  # width, height
 LINES = [
     "The quick brown fox",
