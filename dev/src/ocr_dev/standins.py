@@ -110,7 +110,7 @@ def db_detection(path: Path) -> Path:
         helper.make_node("Mul", ["shifted", "gain"], ["logit"]),
         helper.make_node("Sigmoid", ["logit"], ["ink"]),
         helper.make_node(
-            "MaxPool", ["ink"], ["fetch_name_0"], kernel_shape=[3, 41], pads=[1, 20, 1, 20]
+            "MaxPool", ["ink"], ["fetch_name_0"], kernel_shape=[21, 61], pads=[10, 30, 10, 30]
         ),
     ]
     graph = helper.make_graph(

@@ -26,7 +26,7 @@ from ocr_inference.pipeline.page_records import ReadPage, ReadTable, layer_lines
 from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.roles import role
 from ocr_inference.pipeline.tables import TableRecognizer, fill, grid, to_html
-from ocr_inference.pipeline.text_detection import TextDetector
+from ocr_inference.pipeline.text_detection import Normalization, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
 from ocr_inference.schemas import (
@@ -88,8 +88,12 @@ class Pipeline:
 
     def _line_reader(self) -> LineReader:
         config, stages = self.config, self.config.sub_modules
+        found = self._resolved["SubModules.TextDetection"]
+        norm = Normalization()
+        if found.family == "db" and found.facts.mean and found.facts.std:
+            norm = Normalization(found.facts.mean, found.facts.std, bgr=True)
         detector = TextDetector(
-            self._model(stages.text_detection, "TextDetection"), stages.text_detection
+            self._model(stages.text_detection, "TextDetection"), stages.text_detection, norm
         )
         orientation = (
             TextlineOrientation(

@@ -119,3 +119,47 @@ def test_a_checksum_must_be_sha256_hex() -> None:
 def test_unknown_names_are_refused_naming_both_lists() -> None:
     with pytest.raises(ValueError, match="nor one you may bring under OCR_MODEL_DIR"):
         PipelineConfig.model_validate({"SubModules": {"LayoutDetection": {"model_name": "x"}}})
+
+
+@pytest.mark.parametrize("engine", ["onnxruntime", "openvino"])
+def test_the_specified_text_models_run_through_the_shipped_decoders(
+    tmp_path: Path, engine: str
+) -> None:
+    """PP-OCRv5_server_det and en_PP-OCRv4_mobile_rec stand-ins (input x; a DB probability
+    map; CTC probabilities over blank, the inference.yml dictionary and space)."""
+    import numpy as np
+
+    from ocr_dev.factories import PAGE_LINES, text_image  # rows at y = 60 and 156
+    from ocr_dev.standins import db_detection
+    from ocr_inference.documents import Page
+    from ocr_inference.pipeline import Pipeline
+    from ocr_inference.pipeline.engine import EngineConfig
+
+    db_detection(tmp_path / "PP-OCRv5_server_det" / "inference.onnx")
+    folder = tmp_path / "en_PP-OCRv4_mobile_rec"
+    ctc_recognition(folder / "inference.onnx", classes=5)
+    recognition_sidecar(folder / "inference.yml", ["x", "y", "z"])
+    config = PipelineConfig.model_validate(
+        {
+            "use_doc_orientation_classify": False,
+            "use_textline_orientation": False,
+            "use_layout_detection": False,
+            "use_table_recognition": False,
+            "SubModules": {
+                "TextDetection": {"model_name": "PP-OCRv5_server_det"},
+                "TextRecognition": {"model_name": "en_PP-OCRv4_mobile_rec"},
+            },
+        }
+    )
+    pipeline = Pipeline(config, EngineConfig(device="cpu", engine=engine), model_dir=tmp_path)  # type: ignore[arg-type]
+    result = pipeline.run([Page(1, np.asarray(text_image(PAGE_LINES[0])), None)])
+    assert len(result.detections) == len(PAGE_LINES[0])  # one per line
+    for detection, line_top in zip(result.detections, (60, 156), strict=True):
+        assert set(detection.text) == {"x"}  # the inference.yml dictionary's first character
+        assert detection.confidence > 0.9
+        ys = [y for _, y in detection.box]
+        assert min(ys) <= line_top + 10 and max(ys) >= line_top + 35  # the line's row
+    assert [(m.name, m.engine) for m in result.meta.models] == [
+        ("PP-OCRv5_server_det", engine),
+        ("en_PP-OCRv4_mobile_rec", engine),
+    ]
