@@ -314,7 +314,8 @@ def test_config_show_lists_the_paddlex_keys_it_ignores(
     assert "# PaddleX keys accepted but ignored" in result.stdout
     assert "#   SubModules.LayoutDetection.layout_merge_bboxes_mode\n" in result.stdout
     assert (
-        "#   SubPipelines.TableRecognition.SubModules.WiredTableCellsDetection\n" in result.stdout
+        "#   SubPipelines.TableRecognition.SubModules.WirelessTableCellsDetection\n"
+        in result.stdout
     )
     assert "(defaults for PP-DocLayout_plus-L (its file is absent))" in result.stdout
     again = PipelineConfig.model_validate(yaml.safe_load(result.stdout))  # loadable as ours

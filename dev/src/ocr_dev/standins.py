@@ -161,3 +161,49 @@ def recognition_sidecar(path: Path, characters: Sequence[str]) -> Path:
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def slanext(path: Path, tokens: Sequence[int], locs: Sequence[Sequence[float]], vocab: int) -> Path:
+    """A SLANeXt stand-in: ``x`` (N, 3, 512, 512) in; per step 8 cell coordinates (0-1 of
+    the padded square) and token probabilities out (one-hot ``tokens``), in SLANet's order."""
+    probs = np.zeros((1, len(tokens), vocab), dtype=np.float32)
+    probs[0, np.arange(len(tokens)), list(tokens)] = 1.0
+    boxes = np.array(locs, dtype=np.float32).reshape(1, len(tokens), 8)
+    nodes = [
+        _const("locs", boxes),
+        _const("probs", probs),
+        _const("zero", np.array(0.0, dtype=np.float32)),
+        helper.make_node("ReduceSum", ["x"], ["ink"], keepdims=0),
+        helper.make_node("Mul", ["ink", "zero"], ["nothing"]),
+        helper.make_node("Add", ["locs", "nothing"], ["save_infer_model/scale_0.tmp_0"]),
+        helper.make_node("Add", ["probs", "nothing"], ["save_infer_model/scale_1.tmp_0"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "slanext_standin",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 512, 512])],
+        [
+            helper.make_tensor_value_info(
+                "save_infer_model/scale_0.tmp_0", TensorProto.FLOAT, [1, len(tokens), 8]
+            ),
+            helper.make_tensor_value_info(
+                "save_infer_model/scale_1.tmp_0", TensorProto.FLOAT, [1, len(tokens), vocab]
+            ),
+        ],
+    )
+    return _save(graph, path)
+
+
+def table_sidecar(path: Path, tokens: Sequence[str]) -> Path:
+    """An ``inference.yml`` in PaddleX's shape for a SLANeXt model of these ``tokens``."""
+    data = {
+        "Global": {"model_name": path.parent.name},
+        "PreProcess": {"transform_ops": [{"ResizeTableImage": {"max_len": 512}}]},
+        "PostProcess": {
+            "name": "TableLabelDecode",
+            "merge_no_span_structure": True,
+            "character_dict": list(tokens),
+        },
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path

@@ -45,7 +45,8 @@ class KnownModel:
     Attributes:
         family: ``pp_doclayout`` (PaddleDetection export with a [N, 6] output), ``db``
             (text detection), ``ctc`` (recognition), ``slanext`` (table structure),
-            ``lcnet_cls`` (page or line orientation classifier).
+            ``lcnet_cls`` (page or line orientation classifier), ``table_cells`` (RT-DETR-L
+            cell boxes, a PaddleDetection export like PP-DocLayout's).
         inputs: the input names the family feeds, checked at start-up; () when any name.
         labels: class labels where ``inference.yml`` gives none.
         input_size: (width, height) fed to the model where the file does not fix it.
@@ -79,6 +80,13 @@ def _layout(name: str, labels: tuple[str, ...], side: int, unit: bool) -> KnownM
     )
 
 
+def _cells(name: str) -> KnownModel:
+    """An RT-DETR-L table cell detector: a PaddleDetection export of one class."""
+    return KnownModel(
+        "table_cells", name, "table_cells", DETECTION_INPUTS, ("cell",), (640, 640), *_UNIT
+    )
+
+
 BROUGHT: tuple[KnownModel, ...] = (
     # RT-DETR-L exports normalize by 1/255 only; PicoDet ones (-M, -S) with ImageNet stats
     _layout("PP-DocLayout_plus-L", LAYOUT_PLUS_LABELS, 800, unit=True),
@@ -98,6 +106,8 @@ BROUGHT: tuple[KnownModel, ...] = (
     # SLANet's head (structure tokens + 8 box coordinates per cell) with other weights
     KnownModel("table_structure", "SLANeXt_wired", "slanext", ("x",), input_size=(512, 512)),
     KnownModel("table_structure", "SLANeXt_wireless", "slanext", ("x",), input_size=(512, 512)),
+    _cells("RT-DETR-L_wired_table_cell_det"),
+    _cells("RT-DETR-L_wireless_table_cell_det"),
     KnownModel("doc_orientation", "PP-LCNet_x1_0_doc_ori", "lcnet_cls", ("x",)),
     KnownModel("textline_orientation", "PP-LCNet_x1_0_textline_ori", "lcnet_cls", ("x",)),
     KnownModel("textline_orientation", "PP-LCNet_x0_25_textline_ori", "lcnet_cls", ("x",)),

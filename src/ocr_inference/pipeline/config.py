@@ -237,6 +237,20 @@ class TableRecognitionConfig(ModelChoice):
     input_size: PositiveInt = Field(488, description="Side of the square the table fits in.")
 
 
+class TableCellsDetectionConfig(ModelChoice):
+    """RT-DETR-L table cells, whose boxes refine the structure model's (off unless set)."""
+
+    stage: ClassVar[str] = "table_cells"
+    model_name: str = "RT-DETR-L_wired_table_cell_det"
+    threshold: float = Field(0.3, ge=0, le=1, description="Score to keep a detected cell.")
+    min_iou: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A structure cell takes the detected box overlapping it most, if this much.",
+    )
+
+
 class SubModules(_Section):
     doc_orientation: DocOrientationConfig = Field(
         default_factory=DocOrientationConfig, alias="DocOrientation"
@@ -255,6 +269,9 @@ class SubModules(_Section):
     )
     table_recognition: TableRecognitionConfig = Field(
         default_factory=TableRecognitionConfig, alias="TableRecognition"
+    )
+    table_cells_detection: TableCellsDetectionConfig | None = Field(
+        None, alias="TableCellsDetection"
     )
 
 
@@ -336,6 +353,10 @@ class PipelineConfig(_Section):
             ("LayoutDetection", sub.layout_detection, self.use_layout_detection),
             ("TableRecognition", sub.table_recognition, self.use_table_recognition),
         ]
+        if sub.table_cells_detection is not None:
+            on.append(
+                ("TableCellsDetection", sub.table_cells_detection, self.use_table_recognition)
+            )
         return [(f"SubModules.{name}", choice) for name, choice, enabled in on if enabled]
 
     def resolve_models(self, model_dir: Path) -> dict[str, models.ResolvedModel]:

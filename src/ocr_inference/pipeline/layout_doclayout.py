@@ -21,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 
 from ocr_inference.errors import ModelError
-from ocr_inference.pipeline.catalog import DETECTION_INPUTS
 from ocr_inference.pipeline.config import LayoutDetectionConfig
 from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image
@@ -51,7 +50,9 @@ def feeds(
     }
 
 
-def rows(outputs: Sequence[npt.NDArray[np.generic]], classes: int) -> tuple[Floats, Floats]:
+def rows(
+    outputs: Sequence[npt.NDArray[np.generic]], classes: int, key: str = _KEY
+) -> tuple[Floats, Floats]:
     """Boxes (N, 4) and one-hot scores (N, classes) of the graph's (N, 6) output.
 
     Raises:
@@ -60,7 +61,7 @@ def rows(outputs: Sequence[npt.NDArray[np.generic]], classes: int) -> tuple[Floa
     table = np.asarray(outputs[0], dtype=np.float32)
     if table.ndim != 2 or table.shape[1] != 6:
         raise ModelError(
-            f"{_KEY}: a PP-DocLayout model's first output is (N, 6), not {table.shape}"
+            f"{key}: a PaddleDetection model's first output is (N, 6), not {table.shape}"
         )
     if len(outputs) > 1 and np.asarray(outputs[1]).size == 1:
         table = table[: int(np.asarray(outputs[1]).ravel()[0])]
@@ -71,17 +72,8 @@ def rows(outputs: Sequence[npt.NDArray[np.generic]], classes: int) -> tuple[Floa
     return np.ascontiguousarray(table[:, 2:6]), scores
 
 
-def check_inputs(model: Model, path: str) -> None:
-    """Raises ModelError naming the file when its inputs are not the family's."""
-    if set(model.inputs) != set(DETECTION_INPUTS):
-        raise ModelError(
-            f"{_KEY}: {path} has inputs {sorted(model.inputs)}, but a PP-DocLayout model "
-            f"takes {list(DETECTION_INPUTS)}"
-        )
-
-
 def model_size(
-    model: Model, facts: ModelFacts, configured: tuple[int, int] | None
+    model: Model, facts: ModelFacts, configured: tuple[int, int] | None, key: str = _KEY
 ) -> tuple[int, int]:
     """(width, height) fed to the model: the graph's fixed size, else the configured one,
     else ``inference.yml``'s or the catalogue's.
@@ -94,7 +86,7 @@ def model_size(
         return shape[3], shape[2]
     size = configured or facts.input_size
     if size is None:
-        raise ModelError(f"{_KEY}.input_size: the model's input size is not fixed; set it")
+        raise ModelError(f"{key}.input_size: the model's input size is not fixed; set it")
     return int(size[0]), int(size[1])
 
 

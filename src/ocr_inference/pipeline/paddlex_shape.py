@@ -40,6 +40,11 @@ _MODULES: dict[str, tuple[str, str, frozenset[str]]] = {
         "table_structure_recognition",
         frozenset({"batch_size"}),
     ),
+    "WiredTableCellsDetection": (
+        "TableCellsDetection",
+        "table_cells_detection",
+        frozenset({"batch_size"}),
+    ),
 }
 # sections PaddleX knows whose models this service does not run (their switches, where they
 # have one, must be off): set aside whole
@@ -53,7 +58,6 @@ _SET_ASIDE_MODULES = frozenset(
         "TableClassification",
         "TableOrientationClassify",
         "WirelessTableStructureRecognition",
-        "WiredTableCellsDetection",
         "WirelessTableCellsDetection",
     }
 )

@@ -25,6 +25,7 @@ from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.page_records import ReadPage, ReadTable, layer_lines
 from ocr_inference.pipeline.reading_order import arrange
 from ocr_inference.pipeline.roles import role
+from ocr_inference.pipeline.table_cells import TableCellsDetector, refine
 from ocr_inference.pipeline.tables import TableRecognizer, fill, grid, to_html
 from ocr_inference.pipeline.text_detection import Normalization, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
@@ -85,6 +86,16 @@ class Pipeline:
         self._lines = self._line_reader()
         self._layout = self._layout_detector() if config.use_layout_detection else None
         self._tables = self._table_recognizer() if config.use_table_recognition else None
+        cells = stages.table_cells_detection
+        self._cells = (
+            TableCellsDetector(
+                self._model(cells, "TableCellsDetection"),
+                cells,
+                self._resolved["SubModules.TableCellsDetection"].facts,
+            )
+            if config.use_table_recognition and cells is not None
+            else None
+        )
 
     def _line_reader(self) -> LineReader:
         config, stages = self.config, self.config.sub_modules
@@ -278,10 +289,16 @@ class Pipeline:
         height, width = image.shape[:2]
         x0, y0 = max(0, int(rect[0]) - _TABLE_PAD), max(0, int(rect[1]) - _TABLE_PAD)
         x1, y1 = min(width, int(rect[2]) + _TABLE_PAD), min(height, int(rect[3]) + _TABLE_PAD)
-        structure = self._tables(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+        structure = self._tables(crop)
         timings["tables"] += structure.seconds
+        cells = structure.cells
+        if self._cells is not None:  # detected cell boxes refine the structure model's
+            detected = self._cells(crop)
+            timings["tables"] += detected.seconds
+            cells = refine(cells, detected.boxes, self._cells.min_iou)
         offset = np.array([x0, y0], dtype=np.float32)
-        quads = [quad + offset for quad in structure.cells]
+        quads = [quad + offset for quad in cells]
         texts = fill(quads, lines)
         layout = grid(structure.tokens)
         return ReadTable(

@@ -43,6 +43,8 @@ def test_the_paddlex_shape_loads_into_ours(tmp_path: Path) -> None:
     assert sub.text_recognition.model_name == "PP-OCRv5_server_rec"
     assert sub.text_recognition.score_thresh == 0.0
     assert sub.table_recognition.model_name == "SLANeXt_wired"
+    assert sub.table_cells_detection is not None
+    assert sub.table_cells_detection.model_name == "RT-DETR-L_wired_table_cell_det"
     assert config.batch_size == 8
 
 
@@ -60,7 +62,7 @@ def test_keys_not_acted_on_are_listed(tmp_path: Path) -> None:
         "SubPipelines.GeneralOCR.text_type",
         "SubPipelines.TableRecognition.use_ocr_model",
         "SubPipelines.TableRecognition.SubModules.WirelessTableStructureRecognition",
-        "SubPipelines.TableRecognition.SubModules.WiredTableCellsDetection",
+        "SubPipelines.TableRecognition.SubModules.WirelessTableCellsDetection",
         "SubPipelines.TableRecognition.SubPipelines",
         "SubPipelines.SealRecognition",
         "SubPipelines.FormulaRecognition",
