@@ -267,7 +267,7 @@ def test_the_snippet_without_its_model_gives_one_clear_message(
     for command in (["worker"], ["process", str(page), "-j", "1"]):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 2, result.output
-        assert f"1 model file(s) missing under OCR_MODEL_DIR={models}" in result.output
+        assert f"1 model file(s) missing (OCR_MODEL_DIR={models};" in result.output
         assert f"put its ONNX export at {models}/PP-DocLayout_plus-L/inference.onnx" in (
             result.output
         )

@@ -88,9 +88,12 @@ class ModelChoice(_Section):
         return found[0] if len(found) == 1 else exported
 
     def missing(self, key: str, model_dir: Path) -> str | None:
-        """What to put where, when this names a brought model whose file is absent."""
-        known = self.known
-        if self.own_file is not None or known is None or known.find(model_dir) is not None:
+        """What to put where, when the file of a brought model or of one's own is absent."""
+        own, known = self.own_file, self.known
+        if own is not None:
+            field = "model_path" if self.model_path is not None else "model_dir"
+            return None if own.is_file() else f"  {key}.{field}: model file not found: {own}"
+        if known is None or known.find(model_dir) is not None:
             return None
         return models.missing_message(key, known, model_dir)
 
@@ -371,8 +374,8 @@ class PipelineConfig(_Section):
         absent = [line for key, choice in stages if (line := choice.missing(key, model_dir))]
         if absent:
             raise ModelError(
-                f"{len(absent)} model file(s) missing under OCR_MODEL_DIR={model_dir} "
-                "(no wheel ships them: export them with paddle2onnx, see docs/models.md):\n"
+                f"{len(absent)} model file(s) missing (OCR_MODEL_DIR={model_dir}; no wheel "
+                "ships the models you bring: export them with paddle2onnx, see docs/models.md):\n"
                 + "\n".join(absent)
             )
         return {key: choice.resolve(key, model_dir) for key, choice in stages}

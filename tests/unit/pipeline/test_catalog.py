@@ -46,7 +46,7 @@ def test_every_missing_model_is_named_in_one_message(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as raised:
         _specified().resolve_models(tmp_path)
     message = raised.value.message
-    assert message.startswith("4 model file(s) missing under OCR_MODEL_DIR=")
+    assert message.startswith(f"4 model file(s) missing (OCR_MODEL_DIR={tmp_path};")
     for stage_key, name in [
         ("LayoutDetection", "PP-DocLayout_plus-L"),
         ("TextDetection", "PP-OCRv5_server_det"),
@@ -163,3 +163,22 @@ def test_the_specified_text_models_run_through_the_shipped_decoders(
         ("PP-OCRv5_server_det", engine),
         ("en_PP-OCRv4_mobile_rec", engine),
     ]
+
+
+def test_a_missing_file_of_ones_own_is_in_the_same_message(tmp_path: Path) -> None:
+    own = PipelineConfig.model_validate(
+        {
+            "SubModules": {
+                "LayoutDetection": {"model_name": "PP-DocLayout_plus-L"},
+                "TextRecognition": {"model_path": str(tmp_path / "mine.onnx")},
+            }
+        }
+    )
+    with pytest.raises(ModelError) as raised:
+        own.resolve_models(tmp_path)
+    lines = raised.value.message.splitlines()
+    assert lines[0].startswith("2 model file(s) missing")
+    assert (
+        f"  SubModules.TextRecognition.model_path: model file not found: {tmp_path}/mine.onnx"
+        in lines
+    )
