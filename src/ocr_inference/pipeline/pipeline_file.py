@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel
@@ -113,8 +113,16 @@ def _keys(variable: str, segments: list[str]) -> list[str | int]:
         keys.append(key)
         annotation = model.model_fields[_field_name(model, key)].annotation
         rest = segments[position + 1 :]
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
+        nested = next(  # a section, or an optional one (TableCellsDetection)
+            (
+                kind
+                for kind in (annotation, *get_args(annotation))
+                if isinstance(kind, type) and issubclass(kind, BaseModel)
+            ),
+            None,
+        )
+        if nested is not None:
+            model = nested
             continue
         if len(rest) == 1 and key == "threshold":
             return [*keys, int(rest[0]) if rest[0].isdigit() else rest[0].lower()]
