@@ -60,8 +60,9 @@ class Pipeline:
     orientation (when switched on) turns it upright, then text detection, line orientation
     (when switched on) and recognition read its lines and words. Either way layout
     detection (when switched on) finds its blocks, lines and blocks are put in reading
-    order, table recognition (when switched on) reads the table blocks, and every box is
-    mapped back onto the page as submitted. ``run_table`` reads an image that is one table.
+    order, table recognition (when switched on) reads the table blocks (their cell boxes
+    refined by a cell detector, where one is configured), and every box is mapped back onto
+    the page as submitted. ``run_table`` reads an image that is one table.
     """
 
     def __init__(
@@ -98,6 +99,9 @@ class Pipeline:
         )
 
     def _line_reader(self) -> LineReader:
+        """Text detection, line orientation and recognition; a brought PaddleOCR detector
+        is fed as PaddleOCR feeds it, a recognizer's characters may come from its
+        inference.yml."""
         config, stages = self.config, self.config.sub_modules
         found = self._resolved["SubModules.TextDetection"]
         norm = Normalization()
