@@ -128,6 +128,7 @@ class Pipeline:
                 self._model(recognition, "TextRecognition"),
                 config.line_batch_size,
                 characters or list(resolved.facts.characters) or None,
+                bgr=resolved.family == "ctc",
             ),
             orientation,
             recognition.score_thresh,

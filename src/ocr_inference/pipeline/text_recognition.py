@@ -83,8 +83,11 @@ class TextRecognizer:
         model: Model,
         batch_size: int,
         characters: Path | Sequence[str] | None = None,
+        bgr: bool = False,
     ) -> None:
+        """``bgr``: feed crops in BGR order, as PaddleOCR feeds its own recognizers."""
         self._model = model
+        self._bgr = bgr
         self._charset = load_charset(model.metadata, characters)
         self._batch_size = batch_size
 
@@ -96,7 +99,12 @@ class TextRecognizer:
         widths = [input_width(crop) for crop in crops]
         for batch in batches_by_width(widths, self._batch_size, _BATCH_WIDTH_SUM):
             width = max(widths[i] for i in batch)
-            tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
+            tensor = np.stack(
+                [
+                    normalize_line(crops[i][:, :, ::-1] if self._bgr else crops[i], _HEIGHT, width)
+                    for i in batch
+                ]
+            )
             probs = self._model(tensor)[0]
             for index, (chars, steps, kept) in zip(
                 batch, ctc_best_path(probs, self._charset), strict=True
