@@ -207,3 +207,26 @@ def table_sidecar(path: Path, tokens: Sequence[str]) -> Path:
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def classifier(path: Path, size: tuple[int, int], probabilities: Sequence[float]) -> Path:
+    """A PP-LCNet orientation classifier stand-in: ``x`` (N, 3, height, width) of the fixed
+    ``size`` in, these class ``probabilities`` out for every image."""
+    height, width = size
+    probs = np.array([probabilities], dtype=np.float32)
+    nodes = [
+        _const("probs", probs),
+        _const("zero", np.array(0.0, dtype=np.float32)),
+        _const("axes", np.array([1, 2, 3], dtype=np.int64)),
+        helper.make_node("ReduceSum", ["x", "axes"], ["per_image"], keepdims=1),
+        helper.make_node("Flatten", ["per_image"], ["column"], axis=1),
+        helper.make_node("Mul", ["column", "zero"], ["nothing"]),
+        helper.make_node("Add", ["probs", "nothing"], ["softmax_1.tmp_0"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "lcnet_standin",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, height, width])],
+        [helper.make_tensor_value_info("softmax_1.tmp_0", TensorProto.FLOAT, ["n", len(probs[0])])],
+    )
+    return _save(graph, path)

@@ -115,6 +115,7 @@ class Pipeline:
                 self._model(stages.textline_orientation, "TextLineOrientation"),
                 stages.textline_orientation.threshold,
                 config.cls_batch_size,
+                stretch=self._resolved["SubModules.TextLineOrientation"].family == "lcnet_cls",
             )
             if config.use_textline_orientation
             else None

@@ -182,3 +182,37 @@ def test_a_missing_file_of_ones_own_is_in_the_same_message(tmp_path: Path) -> No
         f"  SubModules.TextRecognition.model_path: model file not found: {tmp_path}/mine.onnx"
         in lines
     )
+
+
+@pytest.mark.parametrize("engine", ["onnxruntime", "openvino"])
+def test_the_pp_lcnet_orientation_models_are_fed_at_their_input_sizes(
+    tmp_path: Path, engine: str
+) -> None:
+    """PaddleX's PP-LCNet page (224x224, 0/90/180/270) and line (80x160, 0/180) orientation
+    stand-ins: fixed input sizes, so a tensor of any other size would stop the engine."""
+    import numpy as np
+
+    from ocr_dev.factories import PAGE_LINES, text_image
+    from ocr_dev.standins import classifier
+    from ocr_inference.documents import Page
+    from ocr_inference.pipeline import Pipeline
+    from ocr_inference.pipeline.engine import EngineConfig
+
+    classifier(tmp_path / "PP-LCNet_x1_0_doc_ori.onnx", (224, 224), [0.9, 0.05, 0.03, 0.02])
+    classifier(tmp_path / "PP-LCNet_x1_0_textline_ori.onnx", (80, 160), [0.97, 0.03])
+    config = PipelineConfig.model_validate(
+        {
+            "use_layout_detection": False,
+            "use_table_recognition": False,
+            "SubModules": {
+                "DocOrientation": {"model_name": "PP-LCNet_x1_0_doc_ori"},
+                "TextLineOrientation": {"model_name": "PP-LCNet_x1_0_textline_ori"},
+            },
+        }
+    )
+    pipeline = Pipeline(config, EngineConfig(device="cpu", engine=engine), model_dir=tmp_path)  # type: ignore[arg-type]
+    result = pipeline.run([Page(1, np.asarray(text_image(PAGE_LINES[0])), None)])
+    assert [d.text for d in result.detections] == PAGE_LINES[0]  # upright, not turned
+    assert result.pages[0].rotation == 0
+    used = {m.name: m.engine for m in result.meta.models}
+    assert used["PP-LCNet_x1_0_doc_ori"] == used["PP-LCNet_x1_0_textline_ori"] == engine
