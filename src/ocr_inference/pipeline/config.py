@@ -371,13 +371,17 @@ class PipelineConfig(_Section):
                 checksum.
         """
         stages = self.stages()
-        absent = [line for key, choice in stages if (line := choice.missing(key, model_dir))]
+        absent = [(c, line) for key, c in stages if (line := c.missing(key, model_dir))]
         if absent:
-            raise ModelError(
-                f"{len(absent)} model file(s) missing (OCR_MODEL_DIR={model_dir}; no wheel "
-                "ships the models you bring: export them with paddle2onnx, see docs/models.md):\n"
-                + "\n".join(absent)
+            brought = any(choice.own_file is None for choice, _ in absent)
+            where = (
+                f" (OCR_MODEL_DIR={model_dir}; no wheel ships the models you bring: export "
+                "them with paddle2onnx, see docs/models.md)"
+                if brought
+                else ""
             )
+            lines = "\n".join(line for _, line in absent)
+            raise ModelError(f"{len(absent)} model file(s) missing{where}:\n{lines}")
         return {key: choice.resolve(key, model_dir) for key, choice in stages}
 
     def to_yaml(self) -> str:
