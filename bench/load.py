@@ -71,7 +71,7 @@ def in_process_pages_per_min(pages: list[Path]) -> tuple[float, str]:
     from ocr_inference.pipeline import Pipeline
 
     settings = load_settings()
-    pipeline = Pipeline(settings.pipeline, settings.engine_config())
+    pipeline = Pipeline(settings.pipeline, settings.engine_config(), model_dir=settings.model_dir)
     text_layer = settings.pipeline.text_layer != "never"
     start = time.perf_counter()
     for path in pages:

@@ -160,7 +160,7 @@ def main() -> int:
         print(f"evaluation documents not found in {args.eval_dir}", file=sys.stderr)
         return 2
     settings = Settings()
-    pipeline = Pipeline(settings.pipeline, settings.engine_config())
+    pipeline = Pipeline(settings.pipeline, settings.engine_config(), model_dir=settings.model_dir)
     results = [
         pubtabnet(pipeline, args.eval_dir / "pubtabnet", args.pubtabnet),
         icdar(pipeline, args.eval_dir / "icdar2013_tables", args.icdar),

@@ -65,6 +65,7 @@ def config_show(
     settings = get_settings()
     if not service:
         typer.echo(settings.pipeline.to_yaml(), nl=False)
+        typer.echo(_pipeline_notes(), nl=False)
         return
     values = settings.model_dump(mode="json", exclude={"pipeline"})
     values["redis_url"] = _without_password(settings.redis_url)
@@ -73,6 +74,57 @@ def config_show(
         "pipeline": settings.pipeline.model_dump(mode="json", by_alias=True),
     }
     typer.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def _pipeline_notes() -> str:
+    """YAML comments after the pipeline: the layout model's class id -> label map, and the
+    keys of a PaddleX-shaped file that are accepted but not acted on."""
+    from ocr_inference.errors import OCRError
+    from ocr_inference.pipeline.inventory import layout_classes
+    from ocr_inference.pipeline.pipeline_file import ignored_keys
+
+    settings = get_settings()
+    pipeline = settings.pipeline
+    lines = []
+    if pipeline.use_layout_detection:
+        try:
+            labels, source = layout_classes(pipeline, settings.model_dir)
+            thresholds = pipeline.sub_modules.layout_detection.class_threshold(list(labels))
+        except OCRError as exc:
+            raise _fail(exc.message) from None
+        model = pipeline.sub_modules.layout_detection.model_name
+        lines.append(f"# LayoutDetection classes of {model} ({source}): id: label (threshold)")
+        lines += [f"#   {i}: {label} ({thresholds[i]})" for i, label in enumerate(labels)]
+    ignored = ignored_keys(settings.pipeline_file)
+    if ignored:
+        lines.append("# PaddleX keys accepted but ignored (this service does not act on them):")
+        lines += [f"#   {key}" for key in ignored]
+    return "".join(f"{line}\n" for line in lines)
+
+
+@app.command()
+def models() -> None:
+    """List every model name the pipeline understands, installed or not: its source (a wheel,
+    or the file expected under OCR_MODEL_DIR), size and SHA-256."""
+    from ocr_inference.pipeline.inventory import inventory
+
+    rows = inventory(get_settings().model_dir)
+    header = ("stage", "model", "installed", "size", "sha256", "source")
+    table = [
+        (
+            row.stage,
+            row.name,
+            "yes" if row.installed else "no",
+            f"{row.size / 1e6:.1f} MB" if row.size is not None else "-",
+            row.sha256 or "unknown",
+            row.source,
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header) - 1)]
+    for line in [header, *table]:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        typer.echo("  ".join([*cells, line[-1]]))
 
 
 def _without_password(url: str) -> str:
@@ -235,8 +287,7 @@ def worker(
         get_settings.cache_clear()
     settings = get_settings()
     try:  # a missing or corrupted model stops the worker here, not in every pool process
-        for key, choice in settings.pipeline.stages():
-            choice.resolve(key)
+        settings.pipeline.resolve_models(settings.model_dir)
         Engines(settings.engine_config())  # an engine that cannot serve the device
     except OCRError as exc:
         raise _fail(exc.message) from None

@@ -38,6 +38,7 @@ from pydantic_settings import (
 from ocr_inference.documents.page import Limits
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.exports.formats import CHUNK_CHARS
+from ocr_inference.pipeline.catalog import DEFAULT_MODEL_DIR
 from ocr_inference.pipeline.config import DEFAULT_FILE, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, EngineName, Precision, usable_cores
 from ocr_inference.pipeline.engine.base import Device
@@ -104,6 +105,11 @@ class Settings(BaseSettings):
         ge=CHUNK_CHARS.low,
         le=CHUNK_CHARS.high,
         description="Characters per chunk of the chunks export, unless the request says.",
+    )
+    model_dir: Path = Field(
+        DEFAULT_MODEL_DIR,
+        description="Where the models you bring (PP-DocLayout_plus-L, PP-OCRv5_server_det, ...) "
+        "are looked up by name: <dir>/<name>/inference.onnx or <dir>/<name>.onnx.",
     )
     device: Device = Field(EngineConfig.device, description="Where models run: auto, cpu or cuda.")
     engine: EngineName = Field(
@@ -186,12 +192,8 @@ class Settings(BaseSettings):
         description="Allow callback_url to reach private, loopback, link-local and reserved "
         "addresses (refused by default, so that clients cannot probe the internal network).",
     )
-    events_max_streams: PositiveInt = Field(
-        8, description="Result event streams open at once per API key (all, with keys off)."
-    )
-    events_max_mb: PositiveInt = Field(
-        64, description="Per-page results kept in Redis per running document, in MiB."
-    )
+    events_max_streams: PositiveInt = Field(8, description="Event streams open per API key.")
+    events_max_mb: PositiveInt = Field(64, description="Pages kept per running document, MiB.")
     events_poll_ms: PositiveInt = Field(200, description="How often a stream looks for pages.")
     events_keepalive_s: PositiveInt = Field(15, description="Seconds between keep-alives.")
     pipeline_config: str | None = Field(

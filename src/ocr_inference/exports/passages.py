@@ -3,7 +3,9 @@ Markdown with their caption, and, where a page has no layout (or lines lie outsi
 block), paragraphs of lines grouped by their spacing. Headers and footers are left out.
 
 The lines come in the result's own reading order (``detections``); nothing here orders
-them again. The one map from layout labels to roles is ``ROLES``.
+them again. Blocks are taken by their role (``pipeline.roles``, the one map from layout
+labels to roles); a block of a label no model is known to emit (role ``other``) reads as
+text, so that no line is lost to a new label.
 """
 
 from __future__ import annotations
@@ -16,31 +18,12 @@ from statistics import median
 from typing import Literal
 
 from ocr_inference.exports.markdown_table import table_markdown
+from ocr_inference.pipeline.roles import MARGINAL, Role, role
 from ocr_inference.schemas import Block, ChunkSource, Detection, DocumentResult, Table
-
-Role = Literal[
-    "title", "text", "table", "figure", "caption", "header", "footer", "formula", "other"
-]
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1
 
-ROLES: dict[str, Role] = {
-    # the shipped CDLA layout model's labels
-    "text": "text",
-    "title": "title",
-    "figure": "figure",
-    "figure_caption": "caption",
-    "table": "table",
-    "table_caption": "caption",
-    "header": "header",
-    "footer": "footer",
-    "reference": "text",
-    "equation": "formula",
-}
-"""The role of each layout label: what a block is to the passages (and to nothing else
-yet). A label not here reads as text, so that no line is lost to a new label."""
-
-_LEFT_OUT: frozenset[Role] = frozenset({"header", "footer"})  # page furniture
+_LEFT_OUT = MARGINAL  # page furniture
 
 # Lines without layout: a gap between two lines wider than the page's usual gap (at most
 # one line height) by this part of a line height starts a new paragraph.
@@ -61,10 +44,6 @@ class Passage:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
-
-
-def role(label: str) -> Role:
-    return ROLES.get(label, "text")
 
 
 def heading_level(title: str) -> int:

@@ -78,7 +78,7 @@ def _in_process(
 ) -> Iterator[FileOutcome]:
     """The files one after the other with one pipeline, in this process."""
     settings = get_settings()
-    pipeline = Pipeline(settings.pipeline, settings.engine_config())
+    pipeline = Pipeline(settings.pipeline, settings.engine_config(), model_dir=settings.model_dir)
     for path, count in zip(files, counts, strict=True):
         if isinstance(count, ErrorResult):
             yield FileOutcome(path, count)
@@ -190,7 +190,9 @@ def _start_worker(processes: int) -> None:
     global _pipeline, _start_error
     settings = get_settings()
     try:
-        _pipeline = Pipeline(settings.pipeline, settings.engine_config(processes))
+        _pipeline = Pipeline(
+            settings.pipeline, settings.engine_config(processes), model_dir=settings.model_dir
+        )
     except OCRError as exc:  # raised again by each page, so the parent reports it
         _start_error = exc
 

@@ -24,8 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline import models
+from ocr_inference.errors import ConfigurationError, ModelError
+from ocr_inference.pipeline import catalog, models
+from ocr_inference.pipeline.catalog import DEFAULT_MODEL_DIR, KnownModel
 
 PROFILES_DIR = Path(__file__).parent / "configs"
 DEFAULT_FILE = PROFILES_DIR / "PP-StructureV3.yaml"
@@ -36,30 +37,42 @@ class _Section(BaseModel):
 
 
 class ModelChoice(_Section):
-    """Which model a stage runs: a shipped one by name, or your own ONNX file.
+    """Which model a stage runs: a shipped one by name, one the user brings under
+    ``OCR_MODEL_DIR`` by name (``catalog``), or your own ONNX file.
 
     ``model_path`` is an ONNX file; ``model_dir`` a directory holding ``inference.onnx``
-    (PaddleX's export name) or exactly one ``.onnx`` file. Either replaces the shipped
-    model, which must then have the same inputs and outputs as the one it replaces.
+    (PaddleX's export name) or exactly one ``.onnx`` file. Either replaces the model found by
+    name; a model of your own must have the inputs and outputs of the one it replaces.
+    ``sha256``, where given, is checked against the file.
     """
 
-    stage: ClassVar[str] = ""  # the manifest stage whose shipped models model_name picks from
+    stage: ClassVar[str] = ""  # the manifest stage whose models model_name picks from
     model_name: str
     model_dir: Path | None = None
     model_path: Path | None = None
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{64}$", description="The model file's SHA-256, checked."
+    )
 
     @model_validator(mode="after")
     def _known_model(self) -> ModelChoice:
         if self.model_dir is not None and self.model_path is not None:
             raise ValueError("set model_dir or model_path, not both")
         if self.model_dir is None and self.model_path is None:
-            known = models.names(self.stage)
-            if self.model_name not in known:
+            shipped, brought = models.names(self.stage), catalog.brought(self.stage)
+            if self.model_name not in shipped + brought:
                 raise ValueError(
                     f"model_name {self.model_name!r} is not a shipped {self.stage} model "
-                    f"(shipped: {', '.join(known)}); set model_path or model_dir for your own"
+                    f"(shipped: {', '.join(shipped)}) nor one you may bring under "
+                    f"OCR_MODEL_DIR ({', '.join(brought) or 'none'}); set model_path or "
+                    "model_dir for your own"
                 )
         return self
+
+    @property
+    def known(self) -> KnownModel | None:
+        """The catalogue's entry for ``model_name``, when it is a model the user brings."""
+        return catalog.known(self.stage, self.model_name)
 
     @property
     def own_file(self) -> Path | None:
@@ -68,24 +81,45 @@ class ModelChoice(_Section):
             return self.model_path
         if self.model_dir is None:
             return None
-        exported = self.model_dir / "inference.onnx"
+        exported = self.model_dir / catalog.EXPORT_NAME
         if exported.is_file():
             return exported
         found = sorted(self.model_dir.glob("*.onnx"))
         return found[0] if len(found) == 1 else exported
 
-    def resolve(self, key: str) -> models.ResolvedModel:
-        """The model file, verified, for the stage configured at ``key``.
+    def missing(self, key: str, model_dir: Path) -> str | None:
+        """What to put where, when the file of a brought model or of one's own is absent."""
+        own, known = self.own_file, self.known
+        if own is not None:
+            field = "model_path" if self.model_path is not None else "model_dir"
+            return None if own.is_file() else f"  {key}.{field}: model file not found: {own}"
+        if known is None or known.find(model_dir) is not None:
+            return None
+        return models.missing_message(key, known, model_dir)
+
+    def resolve(self, key: str, model_dir: Path = DEFAULT_MODEL_DIR) -> models.ResolvedModel:
+        """The model file, verified, for the stage configured at ``key``; brought models
+        are looked up under ``model_dir`` (``OCR_MODEL_DIR``).
 
         Raises:
-            ModelError: the file is missing, or a shipped one fails its checksum.
+            ModelError: the file is missing, or fails its checksum.
         """
-        own = self.own_file
+        own, known = self.own_file, self.known
+        if own is None and known is not None:
+            found = known.find(model_dir)
+            if found is None:
+                raise ModelError(
+                    "A model file is missing:\n" + models.missing_message(key, known, model_dir)
+                )
+            return models.resolve_own(found, self.model_name, key, known, self.sha256)
         if own is None:
-            return models.resolve(models.get(self.stage, self.model_name))
+            resolved = models.resolve(models.get(self.stage, self.model_name))
+            models.check_pinned(resolved.path, resolved.sha256, self.sha256, key)
+            return resolved
         shipped = self.model_name in models.names(self.stage)
         field = "model_path" if self.model_path is not None else "model_dir"
-        return models.resolve_own(own, own.stem if shipped else self.model_name, f"{key}.{field}")
+        name = own.stem if shipped else self.model_name
+        return models.resolve_own(own, name, f"{key}.{field}", known, self.sha256)
 
 
 class DocOrientationConfig(ModelChoice):
@@ -206,6 +240,20 @@ class TableRecognitionConfig(ModelChoice):
     input_size: PositiveInt = Field(488, description="Side of the square the table fits in.")
 
 
+class TableCellsDetectionConfig(ModelChoice):
+    """RT-DETR-L table cells, whose boxes refine the structure model's (off unless set)."""
+
+    stage: ClassVar[str] = "table_cells"
+    model_name: str = "RT-DETR-L_wired_table_cell_det"
+    threshold: float = Field(0.3, ge=0, le=1, description="Score to keep a detected cell.")
+    min_iou: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A structure cell takes the detected box overlapping it most, if this much.",
+    )
+
+
 class SubModules(_Section):
     doc_orientation: DocOrientationConfig = Field(
         default_factory=DocOrientationConfig, alias="DocOrientation"
@@ -224,6 +272,9 @@ class SubModules(_Section):
     )
     table_recognition: TableRecognitionConfig = Field(
         default_factory=TableRecognitionConfig, alias="TableRecognition"
+    )
+    table_cells_detection: TableCellsDetectionConfig | None = Field(
+        None, alias="TableCellsDetection"
     )
 
 
@@ -305,7 +356,33 @@ class PipelineConfig(_Section):
             ("LayoutDetection", sub.layout_detection, self.use_layout_detection),
             ("TableRecognition", sub.table_recognition, self.use_table_recognition),
         ]
+        if sub.table_cells_detection is not None:
+            on.append(
+                ("TableCellsDetection", sub.table_cells_detection, self.use_table_recognition)
+            )
         return [(f"SubModules.{name}", choice) for name, choice, enabled in on if enabled]
+
+    def resolve_models(self, model_dir: Path) -> dict[str, models.ResolvedModel]:
+        """Every switched-on stage's model file, verified, by key (``stages``).
+
+        Raises:
+            ModelError: files are missing (one message lists every one, with its file name,
+                where to put it and its published SHA-256 where known), or one fails its
+                checksum.
+        """
+        stages = self.stages()
+        absent = [(c, line) for key, c in stages if (line := c.missing(key, model_dir))]
+        if absent:
+            brought = any(choice.own_file is None for choice, _ in absent)
+            where = (
+                f" (OCR_MODEL_DIR={model_dir}; no wheel ships the models you bring: export "
+                "them with paddle2onnx, see docs/models.md)"
+                if brought
+                else ""
+            )
+            lines = "\n".join(line for _, line in absent)
+            raise ModelError(f"{len(absent)} model file(s) missing{where}:\n{lines}")
+        return {key: choice.resolve(key, model_dir) for key, choice in stages}
 
     def to_yaml(self) -> str:
         """The effective configuration as a pipeline file (loadable again)."""

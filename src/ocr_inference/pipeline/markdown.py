@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
+from ocr_inference.pipeline.roles import MARGINAL, role
 from ocr_inference.schemas import Block, Detection, PageInfo, Table
 
-# page furniture repeats on every page and interrupts the text it sits between
-_SKIPPED = {"header", "footer"}
 _INLINE = re.compile(r"([\\`*_\[\]<>&])")
 _ORDERED = re.compile(r"^(\d+)([.)])")
 _CLOSING = re.compile(r"( )(#+)$")  # what CommonMark reads as a heading's closing sequence
@@ -28,14 +27,14 @@ def to_markdown(
         parts.append(f"<!-- page {page.page_number} -->")
         lines = [d for d in detections if d.page_number == page.page_number]
         for block, group in groupby(lines, key=lambda d: d.block):
-            label = layout[block].label if block is not None else "text"
-            if label in _SKIPPED:
+            kind = role(layout[block].label) if block is not None else "text"
+            if kind in MARGINAL:  # page furniture: repeats on every page, interrupts the text
                 continue
             if block in table_html:
                 parts.append(table_html[block])
                 continue
             text = join_lines([d.text for d in group])
-            parts.append(_heading(text) if label == "title" else _escape(text))
+            parts.append(_heading(text) if kind == "title" else _escape(text))
     return "\n\n".join(parts) + "\n"
 
 

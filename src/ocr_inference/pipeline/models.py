@@ -1,17 +1,21 @@
 """Model manifest: every model the pipeline loads, where it comes from and its checksum.
 
-Models ship inside PyPI wheels (nothing is ever downloaded). A user may point a stage at
-their own ONNX export instead; its checksum is then computed and reported, not checked.
+Models ship inside PyPI wheels (nothing is ever downloaded). A user may bring the models the
+PP-StructureV3 pipeline is specified with (``catalog``) under ``OCR_MODEL_DIR``, or point a
+stage at their own ONNX export; their checksum is computed and reported, and checked
+against the ``sha256`` the pipeline file pins, where it pins one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocr_inference.errors import ModelError
+from ocr_inference.pipeline.catalog import KnownModel
+from ocr_inference.pipeline.sidecar import ModelFacts, model_info
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class ResolvedModel:
     sha256: str
     charset: Path | None = None
     cpu_engine: str | None = None  # None for a model of your own
+    family: str | None = None  # the decoder of a brought model (catalog.KnownModel.family)
+    inputs: tuple[str, ...] = ()  # the input names that family feeds
+    facts: ModelFacts = field(default_factory=ModelFacts)  # from inference.yml or defaults
 
 
 TEXT_DETECTION = ModelSpec(
@@ -151,15 +158,53 @@ def package_dir(package: str) -> Path:
     return Path(next(iter(found.submodule_search_locations)))
 
 
-def resolve_own(path: Path, name: str, key: str) -> ResolvedModel:
-    """A user's ONNX file, configured at ``key``; its checksum is reported, not checked.
+def check_pinned(path: Path, actual: str, pinned: str | None, key: str) -> None:
+    """Compare a file's SHA-256 with the one the pipeline file pins at ``key``.sha256.
 
     Raises:
-        ModelError: the file does not exist.
+        ModelError: they differ (a checksum mismatch, reported as such).
+    """
+    if pinned is not None and actual != pinned.lower():
+        raise ModelError(
+            f"{key}.sha256: checksum mismatch for {path}: the file's SHA-256 is {actual}, "
+            f"the pipeline file pins {pinned.lower()}"
+        )
+
+
+def resolve_own(
+    path: Path, name: str, key: str, known: KnownModel | None = None, pinned: str | None = None
+) -> ResolvedModel:
+    """A user's ONNX file, configured at ``key``: a model the catalogue knows (``known``)
+    or one of their own; its checksum is reported, and checked where ``pinned``.
+
+    Raises:
+        ModelError: the file does not exist, its checksum differs from ``pinned``, or the
+            ``inference.yml`` beside it cannot be read.
     """
     if not path.is_file():
         raise ModelError(f"{key}: model file not found: {path}")
-    return ResolvedModel(name, path, sha256_of(path))
+    actual = sha256_of(path)
+    check_pinned(path, actual, pinned or (known.sha256 if known else None), key)
+    if known is None:
+        return ResolvedModel(name, path, actual, facts=model_info(path, None))
+    return ResolvedModel(
+        name,
+        path,
+        actual,
+        family=known.family,
+        inputs=known.inputs,
+        facts=model_info(path, known),
+    )
+
+
+def missing_message(key: str, known: KnownModel, model_dir: Path) -> str:
+    """One line of the start-up message for a brought model whose file is absent."""
+    folder, single = known.expected_files(model_dir.absolute())
+    published = known.sha256 or "not known (pin your file's with sha256: in the pipeline file)"
+    return (
+        f"  {key}: {known.name}: put its ONNX export at {folder} (with the inference.yml "
+        f"published beside it), or at {single}; published SHA-256: {published}"
+    )
 
 
 def resolve(spec: ModelSpec) -> ResolvedModel:

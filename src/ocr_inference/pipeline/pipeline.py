@@ -5,25 +5,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from ocr_inference.documents import Page
 from ocr_inference.documents.text_layer import TextLayer
-from ocr_inference.errors import ConfigurationError
-from ocr_inference.pipeline import models
+from ocr_inference.errors import ConfigurationError, ModelError
 from ocr_inference.pipeline.assembly import ResultBuilder, page_result
+from ocr_inference.pipeline.catalog import DEFAULT_MODEL_DIR, DETECTION_INPUTS
 from ocr_inference.pipeline.config import ModelChoice, PipelineConfig
 from ocr_inference.pipeline.engine import EngineConfig, Engines, Loader, Model
 from ocr_inference.pipeline.geometry import Image, Quad, turn_upright
 from ocr_inference.pipeline.layout import LayoutBlock, LayoutDetector
+from ocr_inference.pipeline.layout_doclayout import DocLayoutDetector
 from ocr_inference.pipeline.lines import LineReader, Timings
 from ocr_inference.pipeline.page_orientation import PageOrientation
 from ocr_inference.pipeline.page_records import ReadPage, ReadTable, layer_lines
 from ocr_inference.pipeline.reading_order import arrange
+from ocr_inference.pipeline.roles import role
+from ocr_inference.pipeline.table_cells import TableCellsDetector, refine
 from ocr_inference.pipeline.tables import TableRecognizer, fill, grid, to_html
-from ocr_inference.pipeline.text_detection import TextDetector
+from ocr_inference.pipeline.text_detection import Normalization, TextDetector
 from ocr_inference.pipeline.text_orientation import TextlineOrientation
 from ocr_inference.pipeline.text_recognition import TextRecognizer
 from ocr_inference.schemas import (
@@ -39,6 +43,7 @@ from ocr_inference.schemas import (
 
 ProgressCallback = Callable[[int, int], None]
 PageCallback = Callable[[PageResult], None]
+Layout = LayoutDetector | DocLayoutDetector
 Source = Literal["text_layer", "ocr"]
 
 
@@ -47,7 +52,8 @@ class Pipeline:
     documents.
 
     Built once per process: the constructor resolves and verifies each switched-on stage's
-    model (the ``models`` of a result's meta) and loads it with ``loader``: the engines
+    model (the ``models`` of a result's meta; brought ones under ``model_dir``, which is
+    ``OCR_MODEL_DIR``) and loads it with ``loader``: the engines
     ``engine`` configures, or a fake one in tests of the plumbing. ``run`` reads a
     document's pages into one DocumentResult and keeps no state between calls.
 
@@ -56,8 +62,9 @@ class Pipeline:
     orientation (when switched on) turns it upright, then text detection, line orientation
     (when switched on) and recognition read its lines and words. Either way layout
     detection (when switched on) finds its blocks, lines and blocks are put in reading
-    order, table recognition (when switched on) reads the table blocks, and every box is
-    mapped back onto the page as submitted. ``run_table`` reads an image that is one table.
+    order, table recognition (when switched on) reads the table blocks (their cell boxes
+    refined by a cell detector, where one is configured), and every box is mapped back onto
+    the page as submitted. ``run_table`` reads an image that is one table.
     """
 
     def __init__(
@@ -65,11 +72,13 @@ class Pipeline:
         config: PipelineConfig,
         engine: EngineConfig | None = None,
         loader: Loader | None = None,
+        model_dir: Path = DEFAULT_MODEL_DIR,
     ) -> None:
         self.config = config
         self.engine = engine or EngineConfig()
         self._loader = loader or Engines(self.engine)
         self.device = self._loader.device
+        self._resolved = config.resolve_models(model_dir)  # every missing file named at once
         stages = config.sub_modules
         self.models: list[ModelInfo] = []  # in stage order, for the result's meta
         self._page_orientation = (
@@ -77,54 +86,91 @@ class Pipeline:
             if config.orientation_on
             else None
         )
+        self._lines = self._line_reader()
+        self._layout = self._layout_detector() if config.use_layout_detection else None
+        self._tables = self._table_recognizer() if config.use_table_recognition else None
+        cells = stages.table_cells_detection
+        self._cells = (
+            TableCellsDetector(
+                self._model(cells, "TableCellsDetection"),
+                cells,
+                self._resolved["SubModules.TableCellsDetection"].facts,
+            )
+            if config.use_table_recognition and cells is not None
+            else None
+        )
+
+    def _line_reader(self) -> LineReader:
+        """Text detection, line orientation and recognition; a brought PaddleOCR detector
+        is fed as PaddleOCR feeds it, a recognizer's characters may come from its
+        inference.yml."""
+        config, stages = self.config, self.config.sub_modules
+        found = self._resolved["SubModules.TextDetection"]
+        norm = Normalization()
+        if found.family == "db" and found.facts.mean and found.facts.std:
+            norm = Normalization(found.facts.mean, found.facts.std, bgr=True)
         detector = TextDetector(
-            self._model(stages.text_detection, "TextDetection"), stages.text_detection
+            self._model(stages.text_detection, "TextDetection"), stages.text_detection, norm
         )
         orientation = (
             TextlineOrientation(
                 self._model(stages.textline_orientation, "TextLineOrientation"),
                 stages.textline_orientation.threshold,
                 config.cls_batch_size,
+                stretch=self._resolved["SubModules.TextLineOrientation"].family == "lcnet_cls",
             )
             if config.use_textline_orientation
             else None
         )
         recognition = stages.text_recognition
-        resolved = recognition.resolve("SubModules.TextRecognition")
-        self._lines = LineReader(
+        resolved = self._resolved["SubModules.TextRecognition"]
+        characters = recognition.character_dict_path or resolved.charset
+        return LineReader(
             detector,
             TextRecognizer(
-                self._model(recognition, "TextRecognition", resolved),
+                self._model(recognition, "TextRecognition"),
                 config.line_batch_size,
-                recognition.character_dict_path or resolved.charset,
+                characters or list(resolved.facts.characters) or None,
+                bgr=resolved.family == "ctc",
             ),
             orientation,
             recognition.score_thresh,
             stages.textline_orientation.min_gain,
         )
-        self._layout = (
-            LayoutDetector(
-                self._model(stages.layout_detection, "LayoutDetection"),
-                stages.layout_detection,
-            )
-            if config.use_layout_detection
-            else None
-        )
-        self._tables = (
-            TableRecognizer(
-                self._model(stages.table_recognition, "TableRecognition"),
-                stages.table_recognition.input_size,
-            )
-            if config.use_table_recognition
-            else None
-        )
 
-    def _model(
-        self, choice: ModelChoice, stage: str, resolved: models.ResolvedModel | None = None
-    ) -> Model:
-        """Resolve and verify a stage's model, load it on its engine and record both."""
-        found = resolved or choice.resolve(f"SubModules.{stage}")
+    def _layout_detector(self) -> Layout:
+        """The layout stage's decoder: PP-DocLayout's for a model with its inputs."""
+        choice = self.config.sub_modules.layout_detection
+        model = self._model(choice, "LayoutDetection")
+        resolved = self._resolved["SubModules.LayoutDetection"]
+        if resolved.family == "pp_doclayout" or set(model.inputs) == set(DETECTION_INPUTS):
+            return DocLayoutDetector(model, choice, resolved.facts)
+        return LayoutDetector(model, choice)
+
+    def _table_recognizer(self) -> TableRecognizer:
+        """SLANet-plus, or a brought SLANeXt: its tokens and side from its inference.yml."""
+        choice = self.config.sub_modules.table_recognition
+        model = self._model(choice, "TableRecognition")
+        facts = self._resolved["SubModules.TableRecognition"].facts
+        side = choice.input_size
+        if "input_size" not in choice.model_fields_set and facts.input_size is not None:
+            side = facts.input_size[0]
+        return TableRecognizer(model, side, facts.characters)
+
+    def _model(self, choice: ModelChoice, stage: str) -> Model:
+        """Load a stage's verified model on its engine and record it.
+
+        Raises:
+            ModelError: a brought model's inputs are not the ones its family takes.
+        """
+        key = f"SubModules.{stage}"
+        found = self._resolved[key]
         model = self._loader.load(choice.stage, found.name, found.path, found.cpu_engine)
+        if found.inputs and set(model.inputs) != set(found.inputs):
+            raise ModelError(
+                f"{key}: {found.path} has inputs {sorted(model.inputs)}, but a "
+                f"{found.family} model such as {found.name} takes {list(found.inputs)}"
+            )
         self.models.append(
             ModelInfo(
                 name=found.name,
@@ -217,7 +263,7 @@ class Pipeline:
             return []
         tables = []
         for rank, region in enumerate(read.order.blocks):
-            if read.regions[region].label == "table":
+            if role(read.regions[region].label) == "table":
                 box, members = read.regions[region].box, read.members(region)
                 table = self._read_table(image, box, members, timings)
                 tables.append(read.table(table, blocks[rank]))
@@ -255,10 +301,16 @@ class Pipeline:
         height, width = image.shape[:2]
         x0, y0 = max(0, int(rect[0]) - _TABLE_PAD), max(0, int(rect[1]) - _TABLE_PAD)
         x1, y1 = min(width, int(rect[2]) + _TABLE_PAD), min(height, int(rect[3]) + _TABLE_PAD)
-        structure = self._tables(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+        structure = self._tables(crop)
         timings["tables"] += structure.seconds
+        cells = structure.cells
+        if self._cells is not None:  # detected cell boxes refine the structure model's
+            detected = self._cells(crop)
+            timings["tables"] += detected.seconds
+            cells = refine(cells, detected.boxes, self._cells.min_iou)
         offset = np.array([x0, y0], dtype=np.float32)
-        quads = [quad + offset for quad in structure.cells]
+        quads = [quad + offset for quad in cells]
         texts = fill(quads, lines)
         layout = grid(structure.tokens)
         return ReadTable(

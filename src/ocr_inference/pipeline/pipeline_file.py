@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel
 
 from ocr_inference.errors import ConfigurationError
+from ocr_inference.pipeline import paddlex_shape
 from ocr_inference.pipeline.config import DEFAULT_FILE, PROFILES_DIR, PipelineConfig
 
 
@@ -66,7 +67,8 @@ ENV_PREFIX = "OCR_PIPELINE__"
 
 
 def load(path: Path, environ: Mapping[str, str]) -> dict[str, Any]:
-    """The pipeline file's mapping with ``OCR_PIPELINE__...`` variables laid over it.
+    """The pipeline file's mapping, in this service's shape (a file in PaddleX's own shape is
+    read into it: ``paddlex_shape``), with ``OCR_PIPELINE__...`` variables laid over it.
 
     ``OCR_PIPELINE__SUBMODULES__TEXTDETECTION__LIMIT_SIDE_LEN=1600`` sets
     ``SubModules.TextDetection.limit_side_len``: segments match keys ignoring case and
@@ -76,13 +78,19 @@ def load(path: Path, environ: Mapping[str, str]) -> dict[str, Any]:
     Raises:
         ConfigurationError: the file cannot be read, or a variable names no key.
     """
-    data = read_file(path)
+    data, _ = paddlex_shape.normalize(read_file(path))
     for name in sorted(environ):
         if name.upper().startswith(ENV_PREFIX):
             keys = _keys(name, name[len(ENV_PREFIX) :].split("__"))
             raw = environ[name]
             _set(data, keys, yaml.safe_load(raw) if raw.strip() else None)
     return data
+
+
+def ignored_keys(path: Path) -> list[str]:
+    """Keys of a pipeline file in PaddleX's shape that this service accepts but does not act
+    on (``paddlex_shape.normalize``)."""
+    return paddlex_shape.normalize(read_file(path))[1]
 
 
 def _normal(key: str) -> str:
@@ -105,8 +113,16 @@ def _keys(variable: str, segments: list[str]) -> list[str | int]:
         keys.append(key)
         annotation = model.model_fields[_field_name(model, key)].annotation
         rest = segments[position + 1 :]
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
+        nested = next(  # a section, or an optional one (TableCellsDetection)
+            (
+                kind
+                for kind in (annotation, *get_args(annotation))
+                if isinstance(kind, type) and issubclass(kind, BaseModel)
+            ),
+            None,
+        )
+        if nested is not None:
+            model = nested
             continue
         if len(rest) == 1 and key == "threshold":
             return [*keys, int(rest[0]) if rest[0].isdigit() else rest[0].lower()]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ocr_inference.pipeline.geometry import Quad, bounds, row_order
+from ocr_inference.pipeline.roles import MARGINAL, role
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
 
-MARGINAL = frozenset({"header", "footer"})
 
 _GAP_TOLERANCE = 0.01  # overlaps below 1% of the region's extent still count as a gap
 
@@ -112,8 +112,8 @@ def arrange(regions: Sequence[Region], quads: Sequence[Quad]) -> tuple[PageOrder
     owners = [containing((float(q[:, 0].mean()), float(q[:, 1].mean())), rects) for q in quads]
     if not regions:
         return PageOrder([], row_order(quads)), owners
-    body = [i for i, region in enumerate(regions) if region.label not in MARGINAL]
-    margins = [i for i, region in enumerate(regions) if region.label in MARGINAL]
+    body = [i for i, region in enumerate(regions) if role(region.label) not in MARGINAL]
+    margins = [i for i, region in enumerate(regions) if role(region.label) in MARGINAL]
     loose = [j for j, owner in enumerate(owners) if owner is None]
     units = [("block", i) for i in body] + [("line", j) for j in loose]
     unit_rects = [rects[i] for i in body] + [bounds(quads[j]) for j in loose]

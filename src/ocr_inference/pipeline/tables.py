@@ -1,5 +1,5 @@
-"""Table structure with SLANet-plus: HTML structure tokens and one box per cell, then the
-cells are filled with the text lines recognized inside them."""
+"""Table structure with SLANet-plus (or SLANeXt, which has its head): HTML structure tokens
+and one box per cell, then the cells are filled with the text lines recognized inside them."""
 
 from __future__ import annotations
 
@@ -48,8 +48,10 @@ def to_tensor(image: Image, side: int) -> tuple[npt.NDArray[np.float32], float]:
     return np.ascontiguousarray(padded.transpose(2, 0, 1)[np.newaxis]), ratio
 
 
-def vocabulary(metadata: Mapping[str, str]) -> list[str]:
-    tokens = metadata["character"].splitlines()
+def vocabulary(metadata: Mapping[str, str], given: Sequence[str] = ()) -> list[str]:
+    """Structure tokens: ``given`` (an ``inference.yml``'s ``character_dict``), else the
+    model's ``character`` metadata."""
+    tokens = list(given) or metadata["character"].splitlines()
     # the model predicts an empty cell as one token
     tokens = [t for t in tokens if t != "<td>"] + (
         ["<td></td>"] if "<td></td>" not in tokens else []
@@ -150,9 +152,9 @@ def to_html(tokens: Sequence[str], texts: Sequence[str]) -> str:
 class TableRecognizer:
     """Predicts the structure of a table image (cropped to the table)."""
 
-    def __init__(self, model: Model, side: int) -> None:
+    def __init__(self, model: Model, side: int, tokens: Sequence[str] = ()) -> None:
         self._model = model
-        self._vocab = vocabulary(model.metadata)
+        self._vocab = vocabulary(model.metadata, tokens)
         self._side = side
 
     def __call__(self, image: Image) -> TableStructure:

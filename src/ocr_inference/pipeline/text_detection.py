@@ -15,8 +15,6 @@ from ocr_inference.pipeline.config import TextDetectionConfig
 from ocr_inference.pipeline.engine import Model
 from ocr_inference.pipeline.geometry import Image, Quad, order_clockwise
 
-_MEAN = np.float32(0.5)
-_STD = np.float32(0.5)
 _STRIDE = 32
 
 
@@ -47,9 +45,21 @@ def resize_for_detection(image: Image, params: TextDetectionConfig) -> tuple[Ima
     return resized, width / new_w, height / new_h
 
 
-def to_tensor(image: Image) -> npt.NDArray[np.float32]:
-    tensor = (image.astype(np.float32) * np.float32(1 / 255.0) - _MEAN) / _STD
-    return np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis])
+@dataclass(frozen=True)
+class Normalization:
+    """How pixels are fed: the shipped models take RGB scaled to [-1, 1]; PaddleOCR's own
+    det models (PP-OCRv4/v5, brought) BGR with ImageNet statistics, per their inference.yml."""
+
+    mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    std: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    bgr: bool = False
+
+
+def to_tensor(image: Image, norm: Normalization = Normalization()) -> npt.NDArray[np.float32]:
+    pixels = image[:, :, ::-1] if norm.bgr else image
+    mean, std = np.array(norm.mean, np.float32), np.array(norm.std, np.float32)
+    tensor = (pixels.astype(np.float32) * np.float32(1 / 255.0) - mean) / std
+    return np.ascontiguousarray(tensor.transpose(2, 0, 1)[np.newaxis], dtype=np.float32)
 
 
 def _min_area_quad(contour: npt.NDArray[Any]) -> tuple[Quad, float]:
@@ -114,14 +124,17 @@ def boxes_from_probability(
 class TextDetector:
     """Finds text line quads on a page image, in that image's pixel coordinates."""
 
-    def __init__(self, model: Model, params: TextDetectionConfig) -> None:
+    def __init__(
+        self, model: Model, params: TextDetectionConfig, norm: Normalization = Normalization()
+    ) -> None:
         self._model = model
         self._params = params
+        self._norm = norm
 
     def __call__(self, image: Image) -> TextDetectionResult:
         start = time.perf_counter()
         resized, scale_x, scale_y = resize_for_detection(image, self._params)
-        prob = self._model(to_tensor(resized))[0][0, 0]
+        prob = self._model(to_tensor(resized, self._norm))[0][0, 0]
         quads, scores = boxes_from_probability(prob, self._params)
         height, width = image.shape[:2]
         kept: list[Quad] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,15 +32,20 @@ class RecognitionResult:
     words: list[list[WordSpan]] = field(default_factory=list)
 
 
-def load_charset(metadata: Mapping[str, str], characters: Path | None = None) -> list[str]:
+def load_charset(
+    metadata: Mapping[str, str], characters: Path | Sequence[str] | None = None
+) -> list[str]:
     """CTC vocabulary: blank, the model's characters, then the space character.
 
-    The characters come from ``characters`` (one per line, PaddleOCR's dictionary format)
-    when given, else from the model's ``character`` metadata.
+    The characters come from ``characters`` when given (a file of one per line, PaddleOCR's
+    dictionary format, or the list an ``inference.yml`` holds), else from the model's
+    ``character`` metadata.
 
     Raises:
         ModelError: neither gives a character list.
     """
+    if characters is not None and not isinstance(characters, Path):
+        return ["", *characters, " "]
     if characters is not None:
         try:
             lines = characters.read_text(encoding="utf-8").splitlines()
@@ -77,9 +82,12 @@ class TextRecognizer:
         self,
         model: Model,
         batch_size: int,
-        characters: Path | None = None,
+        characters: Path | Sequence[str] | None = None,
+        bgr: bool = False,
     ) -> None:
+        """``bgr``: feed crops in BGR order, as PaddleOCR feeds its own recognizers."""
         self._model = model
+        self._bgr = bgr
         self._charset = load_charset(model.metadata, characters)
         self._batch_size = batch_size
 
@@ -91,7 +99,12 @@ class TextRecognizer:
         widths = [input_width(crop) for crop in crops]
         for batch in batches_by_width(widths, self._batch_size, _BATCH_WIDTH_SUM):
             width = max(widths[i] for i in batch)
-            tensor = np.stack([normalize_line(crops[i], _HEIGHT, width) for i in batch])
+            tensor = np.stack(
+                [
+                    normalize_line(crops[i][:, :, ::-1] if self._bgr else crops[i], _HEIGHT, width)
+                    for i in batch
+                ]
+            )
             probs = self._model(tensor)[0]
             for index, (chars, steps, kept) in zip(
                 batch, ctc_best_path(probs, self._charset), strict=True

@@ -46,7 +46,11 @@ DocumentOpener = Callable[..., Document]
 def load_pipeline(settings: Settings) -> Pipeline:
     """The pipeline the settings describe, its engines sharing the cores among the
     worker's processes, on this pool process's CUDA device (``OCR_CUDA_DEVICES``)."""
-    return Pipeline(settings.pipeline, process_engine_config(settings, pool_index()))
+    return Pipeline(
+        settings.pipeline,
+        process_engine_config(settings, pool_index()),
+        model_dir=settings.model_dir,
+    )
 
 
 @dataclass

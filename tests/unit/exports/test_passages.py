@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ocr_dev.layout_doc import META, LayoutDoc, rect
-from ocr_inference.exports.passages import ROLES, heading_level, passages, role
+from ocr_inference.exports.passages import heading_level, passages
+from ocr_inference.pipeline.roles import labels_by_role, role
 from ocr_inference.schemas import Block, Detection, DocumentResult, Table, TableCell
 
 
@@ -15,9 +16,13 @@ def texts(result: DocumentResult) -> list[tuple[str, str]]:
 
 def test_every_shipped_label_has_a_role_and_unknown_ones_read_as_text() -> None:
     cdla = ["text", "title", "figure", "figure_caption", "table", "table_caption", "header"]
-    assert all(label in ROLES for label in [*cdla, "footer", "reference", "equation"])
+    known = {label for labels in labels_by_role().values() for label in labels}
+    assert all(label in known for label in [*cdla, "footer", "reference", "equation"])
     assert role("table_caption") == role("figure_caption") == "caption"
-    assert role("something_new") == "text"
+    assert role("something_new") == "other"
+    doc = LayoutDoc()
+    doc.block("something_new", ["a line of a new kind of block"])
+    assert texts(doc.result()) == [("text", "a line of a new kind of block")]
 
 
 def test_a_caption_before_a_table_is_its_own_and_one_after_is_the_next_table_s() -> None:

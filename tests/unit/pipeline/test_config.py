@@ -213,3 +213,20 @@ def test_profiles_are_chosen_by_name_or_path(tmp_path: Path) -> None:
     assert locate(str(tmp_path / "mine.yaml")) == tmp_path / "mine.yaml"  # read later
     with pytest.raises(ConfigurationError, match="not a shipped profile"):
         locate("text-fastest")
+
+
+def test_the_environment_can_switch_on_an_optional_section() -> None:
+    data = load(
+        locate(None),
+        {
+            "OCR_PIPELINE__SUBMODULES__TABLECELLSDETECTION__MODEL_NAME": (
+                "RT-DETR-L_wireless_table_cell_det"
+            ),
+            "OCR_PIPELINE__SUBMODULES__TABLECELLSDETECTION__MIN_IOU": "0.6",
+        },
+    )
+    cells = PipelineConfig.model_validate(data).sub_modules.table_cells_detection
+    assert cells is not None
+    assert (cells.model_name, cells.min_iou) == ("RT-DETR-L_wireless_table_cell_det", 0.6)
+    stages = [key for key, _ in PipelineConfig.model_validate(data).stages()]
+    assert stages[-1] == "SubModules.TableCellsDetection"

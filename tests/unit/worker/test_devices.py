@@ -4,6 +4,7 @@ from its number in the pool, which a replacement process takes over."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -61,15 +62,20 @@ def test_the_runtime_loads_the_pipeline_on_its_process_device(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     built: list[EngineConfig] = []
+    dirs: list[Path] = []
 
-    def pipeline(config: Any, engine: EngineConfig) -> object:
+    def pipeline(config: Any, engine: EngineConfig, model_dir: Path) -> object:
         built.append(engine)
+        dirs.append(model_dir)
         return object()
 
     monkeypatch.setattr(runtime, "Pipeline", pipeline)
     monkeypatch.setattr(devices, "current_process", lambda: SimpleNamespace(index=4))
-    runtime.load_pipeline(Settings(cuda_devices=[4, 5, 6], worker_concurrency=4))
+    runtime.load_pipeline(
+        Settings(cuda_devices=[4, 5, 6], worker_concurrency=4, model_dir=Path("/srv/models"))
+    )
     assert built[-1].device_id == 5 and built[-1].processes == 4
+    assert dirs[-1] == Path("/srv/models")  # OCR_MODEL_DIR reaches the pipeline
 
 
 def test_outside_a_pool_the_process_is_number_0() -> None:

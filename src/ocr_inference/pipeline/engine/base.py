@@ -1,5 +1,5 @@
 """What every inference engine offers the stages: a loaded model is called with one input
-tensor and returns its outputs in the graph's order."""
+tensor (or ``run`` with several, by name) and returns its outputs in the graph's order."""
 
 from __future__ import annotations
 
@@ -119,6 +119,10 @@ class Model(Protocol):
         """The input's dimensions, None where the model takes any size."""
 
     @property
+    def inputs(self) -> Mapping[str, tuple[int | None, ...]]:
+        """Every input's name and dimensions, in the graph's order."""
+
+    @property
     def metadata(self) -> Mapping[str, str]:
         """The ONNX file's metadata_props."""
 
@@ -126,6 +130,9 @@ class Model(Protocol):
     def load_seconds(self) -> float: ...
 
     def __call__(self, tensor: Tensor) -> list[Tensor]: ...
+
+    def run(self, feeds: Mapping[str, npt.NDArray[np.generic]]) -> list[Tensor]:
+        """Run a model of several inputs, each fed by name."""
 
     def release(self) -> None:
         """Give back the working memory sized for the inputs seen so far; a stage calls it

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from ocr_inference.errors import ConfigurationError
 from ocr_inference.pipeline.engine.base import EngineConfig, Tensor, import_engine
@@ -81,14 +85,21 @@ class OnnxRuntimeModel:
         start = time.perf_counter()
         self.name = name
         self.session = create_session(path, config, device)
-        model_input = self.session.get_inputs()[0]
-        self._input = model_input.name
-        self.input_shape = tuple(d if isinstance(d, int) else None for d in model_input.shape)
+        self.inputs = {
+            given.name: tuple(d if isinstance(d, int) else None for d in given.shape)
+            for given in self.session.get_inputs()
+        }
+        self._input = next(iter(self.inputs))
+        self.input_shape = self.inputs[self._input]
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
         self.load_seconds = time.perf_counter() - start
 
     def __call__(self, tensor: Tensor) -> list[Tensor]:
         outputs: list[Tensor] = self.session.run(None, {self._input: tensor})
+        return outputs
+
+    def run(self, feeds: Mapping[str, npt.NDArray[np.generic]]) -> list[Tensor]:
+        outputs: list[Tensor] = self.session.run(None, dict(feeds))
         return outputs
 
     def release(self) -> None:

@@ -13,10 +13,14 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from ocr_inference.errors import ModelError
 from ocr_inference.pipeline.engine.base import EngineConfig, Tensor, import_engine
@@ -137,8 +141,13 @@ class OpenVinoModel:
         self._compiled = compiled
         self._request = compiled.create_infer_request()
         self._outputs = list(compiled.outputs)
-        shape = compiled.inputs[0].get_partial_shape()
-        self.input_shape = tuple(None if d.is_dynamic else d.get_length() for d in shape)
+        self.inputs = {
+            port.get_any_name(): tuple(
+                None if d.is_dynamic else d.get_length() for d in port.get_partial_shape()
+            )
+            for port in compiled.inputs
+        }
+        self.input_shape = next(iter(self.inputs.values()))
         hint = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
         self.precision = "bf16" if "bf16" in hint or "bfloat16" in hint else "f32"
         self.metadata = metadata(path)
@@ -146,6 +155,10 @@ class OpenVinoModel:
 
     def __call__(self, tensor: Tensor) -> list[Tensor]:
         result = self._request.infer({0: tensor})  # outputs copied out of the request
+        return [result[output] for output in self._outputs]
+
+    def run(self, feeds: Mapping[str, npt.NDArray[np.generic]]) -> list[Tensor]:
+        result = self._request.infer(dict(feeds))
         return [result[output] for output in self._outputs]
 
     def release(self) -> None:
