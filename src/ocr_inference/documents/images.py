@@ -49,6 +49,17 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+def _open_checked(data: bytes, limits: Limits) -> tuple[Image.Image, int]:
+    """The image, open, and its frame count once every frame passed ``check_image``
+    (closed again if one did not)."""
+    image = _open(data, limits)
+    try:
+        return image, check_image(image, limits)
+    except Exception:
+        image.close()
+        raise
+
+
 def _open(data: bytes, limits: Limits) -> Image.Image:
     try:
         with _quiet():
@@ -88,12 +99,7 @@ def iter_image_pages(
 ) -> tuple[int, Iterator[Page]]:
     """Check every frame, then return the frame count and a lazy decoder of the frames
     whose 0-based index is in ``select`` (all by default)."""
-    image = _open(data, limits)
-    try:
-        count = check_image(image, limits)
-    except Exception:
-        image.close()
-        raise
+    image, count = _open_checked(data, limits)
 
     def decode() -> Iterator[Page]:
         with image:
@@ -202,12 +208,7 @@ def iter_frames(
     """Check every frame as ``iter_image_pages`` does, then lazily give the frames whose
     0-based index is in ``select`` (all by default), as stored. A frame is valid only
     until the next is taken."""
-    image = _open(data, limits)
-    try:
-        count = check_image(image, limits)
-    except Exception:
-        image.close()
-        raise
+    image, count = _open_checked(data, limits)
 
     def frames() -> Iterator[Frame]:
         with image:

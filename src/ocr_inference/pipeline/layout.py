@@ -36,6 +36,16 @@ class Selection:
     cross_class_iou: float  # one region predicted as two classes keeps the likelier
     max_candidates: int
 
+    @classmethod
+    def configured(cls, config: LayoutDetectionConfig, labels: list[str]) -> Selection:
+        """The selection ``config`` asks for, its thresholds by id of ``labels``."""
+        return cls(
+            thresholds=config.class_threshold(labels),
+            iou=config.layout_nms_iou,
+            cross_class_iou=config.cross_class_iou,
+            max_candidates=config.max_candidates,
+        )
+
 
 @dataclass(frozen=True)
 class LayoutBlock:
@@ -170,12 +180,7 @@ class LayoutDetector:
                 f"{_KEY}: the layout model carries no 'character' (class labels) metadata"
             )
         self.labels = meta["character"].splitlines()
-        self._params = Selection(
-            thresholds=config.class_threshold(self.labels),
-            iou=config.layout_nms_iou,
-            cross_class_iou=config.cross_class_iou,
-            max_candidates=config.max_candidates,
-        )
+        self._params = Selection.configured(config, self.labels)
 
     def __call__(self, image: Image) -> LayoutResult:
         start = time.perf_counter()

@@ -103,12 +103,7 @@ class DocLayoutDetector:
         self._size = model_size(model, facts, config.input_size)
         self._mean = facts.mean or (0.0, 0.0, 0.0)
         self._std = facts.std or (1.0, 1.0, 1.0)
-        self._params = Selection(
-            thresholds=config.class_threshold(self.labels),
-            iou=config.layout_nms_iou,
-            cross_class_iou=config.cross_class_iou,
-            max_candidates=config.max_candidates,
-        )
+        self._params = Selection.configured(config, self.labels)
 
     def __call__(self, image: Image) -> LayoutResult:
         start = time.perf_counter()
