@@ -84,6 +84,7 @@ class WorkerRuntime:
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._beat_now = threading.Event()  # set: the next heartbeat goes now
         self._beat: threading.Thread | None = None
 
     @property
@@ -92,6 +93,7 @@ class WorkerRuntime:
         with self._lock:
             if self._pipeline is None:
                 self._pipeline = self._pipeline_factory(self.settings)
+                self._beat_now.set()  # ready: say so now, not at the next interval
                 log.info(
                     "pipeline loaded",
                     extra={
@@ -115,6 +117,7 @@ class WorkerRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        self._beat_now.set()
         try:
             self.store.forget_worker(self.name)
         except redis.RedisError:
@@ -132,7 +135,8 @@ class WorkerRuntime:
             except redis.RedisError as exc:
                 log.warning("heartbeat failed: %s", exc)
             self._sweep()
-            self._stop.wait(HEARTBEAT_INTERVAL_S)
+            self._beat_now.wait(HEARTBEAT_INTERVAL_S)
+            self._beat_now.clear()
 
     def _sweep(self) -> None:
         """Queue again the tasks whose message was lost, when it is this process's turn."""
