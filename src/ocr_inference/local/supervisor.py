@@ -9,7 +9,10 @@ after it became ready is restarted with growing backoff, and the others keep run
   without failing: a child that keeps failing is restarted less and less often, never in a
   tight loop, and every restart is logged with the exit status.
 - A child that exits before it ever became ready (a bad setting, exit status 2) stops
-  everything, with its status: restarting it would fail the same way.
+  everything, with its status: restarting it would fail the same way. Readiness is looked
+  at once more when it exits (it may have become ready since the last look), and a child
+  killed by a signal (a negative status: ``kill -9``, the kernel's OOM killer) is restarted
+  however early it died, since nothing says it would die again.
 - SIGINT and SIGTERM stop every child cleanly.
 """
 
@@ -132,6 +135,10 @@ class Supervisor:
         if child.became_ready or now - child.checked_at < self.ready_every_s:
             return
         child.checked_at = now
+        self._probe(child)
+
+    @staticmethod
+    def _probe(child: Child) -> None:
         try:
             child.became_ready = bool(child.ready())
         except Exception:  # a readiness probe that fails means "not yet"
@@ -143,6 +150,9 @@ class Supervisor:
             kill_group(child.process.pid)
         child.process = None
         if not child.became_ready:
+            self._probe(child)  # it may have become ready since the last look
+        # a child killed by a signal (status < 0) did not refuse to start: it is restarted
+        if not child.became_ready and status >= 0:
             self.failed = f"{child.name} exited with status {status} before it was ready; stopping"
             return
         if now - child.started_at >= self.backoff.stable_s:

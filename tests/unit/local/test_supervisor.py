@@ -105,6 +105,35 @@ def test_a_child_that_fails_before_it_was_ready_stops_everything_with_status_1()
     assert running.process is not None and running.process.returncode == -signal.SIGTERM
 
 
+def test_a_child_killed_or_ready_between_two_looks_is_restarted_not_taken_for_failed() -> None:
+    """Readiness is looked at every ``ready_every_s``: a child that became ready since the
+    last look, or that a signal killed before it was ready, is restarted."""
+    clock, lines, ready = Clock(), list[str](), [False]
+    workers: list[FakeProcess] = []
+
+    def start() -> Any:
+        workers.append(FakeProcess())
+        return workers[-1]
+
+    worker = Child("worker", start=start, ready=lambda: ready[0])
+    supervisor = Supervisor([worker], lines.append, ready_every_s=60, clock=clock)
+    supervisor.start_all()
+    supervisor.step()  # not ready yet, and not looked at again for 60 s
+    workers[-1].status = -signal.SIGKILL  # killed while its models load
+    supervisor.step()
+    assert supervisor.failed is None and worker.restart_at is not None
+    clock.now = worker.restart_at
+    supervisor.step()
+    ready[0] = True  # ready now, but the supervisor has not looked yet
+    workers[-1].status = 1
+    supervisor.step()
+    assert supervisor.failed is None and worker.restart_at is not None
+    assert lines == [
+        "worker exited with status -9; restart 1 in 1 s",
+        "worker exited with status 1; restart 2 in 2 s",
+    ]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_every_child_with_status_0(sig: signal.Signals) -> None:
     received: list[int] = []
