@@ -14,16 +14,14 @@ to the page.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 
 from ocr_inference import __version__
-from ocr_inference.exports.hocr import xml_text
+from ocr_inference.exports.markup import page_bounds, turn, words, xml_text
 from ocr_inference.schemas import Box, Detection, DocumentResult, PageInfo, Table
 
 NAMESPACE = "http://www.loc.gov/standards/alto/ns-v4#"
 _SCHEMA = "http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
-_SKEW = 5.0  # degrees a line may lean and still read as upright
 _TABLE = "table"
 
 
@@ -101,36 +99,27 @@ def _text_blocks(
     lines: list[Detection], page: PageInfo, ident: str, label: str | None, area: Box | None
 ) -> Iterator[str]:
     """The lines in one text block, or one per run of lines turned alike."""
-    runs = [(turn, list(run)) for turn, run in itertools.groupby(lines, key=_turn)]
-    for m, (turn, run) in enumerate(runs, 1):
+    turned = itertools.groupby(lines, key=lambda line: turn(line.box))
+    runs = [(angle, list(run)) for angle, run in turned]
+    for m, (angle, run) in enumerate(runs, 1):
         block_id = ident if len(runs) == 1 else f"{ident}_{m}"
         box = area if area is not None and len(runs) == 1 else _bounds([d.box for d in run])
         tag = f' TAGREFS="{_tag(label)}"' if label else ""
-        rotation = f' ROTATION="{turn}"' if turn else ""
+        rotation = f' ROTATION="{angle}"' if angle else ""
         yield f'<TextBlock ID="block_{block_id}" {_position(box, page)}{rotation}{tag}>\n'
         yield from (_line(line, page, f"{block_id}_{i}") for i, line in enumerate(run, 1))
         yield "</TextBlock>\n"
 
 
 def _line(line: Detection, page: PageInfo, ident: str) -> str:
-    words = [(w.text, w.box, w.confidence) for w in line.words] or [
-        (line.text, line.box, line.confidence)
-    ]
     strings = [
         f'<String ID="string_{ident}_{j}" CONTENT="{xml_text(text)}" {_position(box, page)} '
         f'WC="{min(max(confidence, 0.0), 1.0):.4f}"/>'
-        for j, (text, box, confidence) in enumerate(words, 1)
+        for j, (text, box, confidence) in enumerate(words(line), 1)
     ]
     return (
         f'<TextLine ID="line_{ident}" {_position(line.box, page)}>' + "<SP/>".join(strings)
     ) + "</TextLine>\n"
-
-
-def _turn(line: Detection) -> int:
-    """How far the line is turned, degrees counter-clockwise, 0 within a scan's skew."""
-    (x0, y0), (x1, y1), _, _ = line.box
-    angle = math.degrees(math.atan2(y0 - y1, x1 - x0))
-    return round(angle) % 360 if abs(angle) >= _SKEW else 0
 
 
 def _within(box: Box, cell: Box) -> bool:
@@ -147,12 +136,8 @@ def _bounds(boxes: list[Box]) -> Box:
 
 
 def _position(box: Box, page: PageInfo) -> str:
-    xs = [min(max(x, 0), page.width) for x, _ in box]
-    ys = [min(max(y, 0), page.height) for _, y in box]
-    return (
-        f'HPOS="{min(xs)}" VPOS="{min(ys)}" WIDTH="{max(xs) - min(xs)}" '
-        f'HEIGHT="{max(ys) - min(ys)}"'
-    )
+    x0, y0, x1, y1 = page_bounds(box, page)
+    return f'HPOS="{x0}" VPOS="{y0}" WIDTH="{x1 - x0}" HEIGHT="{y1 - y0}"'
 
 
 def _tag(label: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from html import escape
 
 from ocr_inference import __version__
+from ocr_inference.exports.markup import page_bounds, turn, words, xml_text
 from ocr_inference.schemas import Block, Box, Detection, DocumentResult, PageInfo
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -23,10 +23,6 @@ _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 </head>
 <body>
 """
-_SKEW = 5.0  # degrees a line may lean and still read as upright
-# code points XML 1.0 forbids (controls, surrogates, U+FFFE/U+FFFF), which a PDF text layer
-# can carry: html.escape keeps them, and a single one makes the document unreadable
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def to_hocr(result: DocumentResult) -> bytes:
@@ -68,13 +64,10 @@ def _open_block(block: Block, page: PageInfo, ident: str) -> str:
 
 
 def _line(line: Detection, page: PageInfo, ident: str) -> str:
-    words = [(w.text, w.box, w.confidence) for w in line.words] or [
-        (line.text, line.box, line.confidence)
-    ]
     spans = [
         f'<span class="ocrx_word" id="word_{ident}_{j}" '
-        f'title="{_bbox(box, page)}; x_wconf {round(confidence * 100)}">{_text(text)}</span>'
-        for j, (text, box, confidence) in enumerate(words, start=1)
+        f'title="{_bbox(box, page)}; x_wconf {round(confidence * 100)}">{xml_text(text)}</span>'
+        for j, (text, box, confidence) in enumerate(words(line), start=1)
     ]
     return (
         f'<span class="ocr_line" id="line_{ident}" title="{_line_properties(line.box, page)}">'
@@ -86,24 +79,12 @@ def _line(line: Detection, page: PageInfo, ident: str) -> str:
 def _line_properties(box: Box, page: PageInfo) -> str:
     """The line's bbox, its height as ``x_size`` and, for a line turned further than a
     scan's skew, its ``textangle`` (degrees counter-clockwise, as the page shows it)."""
-    (x0, y0), (x1, y1), _, (x3, y3) = box
+    (x0, y0), _, _, (x3, y3) = box
     properties = f"{_bbox(box, page)}; x_size {math.dist((x0, y0), (x3, y3)):.1f}"
-    angle = math.degrees(math.atan2(y0 - y1, x1 - x0))
-    turned = abs(angle) >= _SKEW
-    return properties + (f"; textangle {round(angle) % 360}" if turned else "")
+    angle = turn(box)
+    return properties + (f"; textangle {angle}" if angle else "")
 
 
 def _bbox(box: Box, page: PageInfo) -> str:
-    xs = [min(max(x, 0), page.width) for x, _ in box]
-    ys = [min(max(y, 0), page.height) for _, y in box]
-    return f"bbox {min(xs)} {min(ys)} {max(xs)} {max(ys)}"
-
-
-def _text(text: str) -> str:
-    return xml_text(text)
-
-
-def xml_text(text: str) -> str:
-    """``text`` escaped for XML content and attribute values, without the code points
-    XML forbids."""
-    return escape(_NOT_XML.sub("", text))
+    x0, y0, x1, y1 = page_bounds(box, page)
+    return f"bbox {x0} {y0} {x1} {y1}"
