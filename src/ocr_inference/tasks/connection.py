@@ -99,11 +99,7 @@ def redis_connection(
     )
     primary: redis.Redis = manager.master_for(  # type: ignore[no-untyped-call]
         settings.sentinel_master,
-        db=sentinels.db,
-        username=sentinels.username,
-        password=sentinels.password,
-        health_check_interval=30,
-        **({"ssl": True} if settings.sentinel_tls else {}),
+        **_primary_options(settings, sentinels),
         **({"retry": _retry_for(failover_s)} if failover_s > 0 else {}),
     )
     return primary
@@ -124,14 +120,8 @@ def async_redis_connection(settings: Settings, *, timeout_s: float = 5.0) -> aio
     manager = AsyncSentinel(  # type: ignore[no-untyped-call]
         list(sentinels.hosts), sentinel_kwargs={**timeouts, **_sentinel_auth(settings)}, **timeouts
     )
-    extra: dict[str, Any] = {"ssl": True} if settings.sentinel_tls else {}
     primary: aioredis.Redis = manager.master_for(
-        settings.sentinel_master,
-        db=sentinels.db,
-        username=sentinels.username,
-        password=sentinels.password,
-        health_check_interval=30,
-        **extra,
+        settings.sentinel_master, **_primary_options(settings, sentinels)
     )
     return primary
 
@@ -150,6 +140,17 @@ def celery_tls(settings: Settings) -> dict[str, Any]:
         return {}
     checked = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
     return {"broker_use_ssl": checked, "redis_backend_use_ssl": dict(checked)}
+
+
+def _primary_options(settings: Settings, sentinels: Sentinels) -> dict[str, Any]:
+    """How the sync and the asyncio clients reach the primary the Sentinels name."""
+    return {
+        "db": sentinels.db,
+        "username": sentinels.username,
+        "password": sentinels.password,
+        "health_check_interval": 30,
+        **({"ssl": True} if settings.sentinel_tls else {}),
+    }
 
 
 def _retry_for(seconds: float) -> Retry:
