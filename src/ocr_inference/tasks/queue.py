@@ -14,6 +14,7 @@ from ocr_inference.tasks.connection import celery_tls, celery_transport_options
 
 QUEUE = "ocr"  # documents; its length is what the API reports as queued
 PAGES_QUEUE = "ocr.pages"  # page ranges of split documents, and their merges
+WORK_QUEUES = (QUEUE, PAGES_QUEUE)  # every queue a document's work waits in
 PROCESS_TASK = "ocr_inference.process_document"
 PAGES_TASK = "ocr_inference.process_pages"
 MERGE_TASK = "ocr_inference.merge_pages"

@@ -32,14 +32,13 @@ import redis
 
 from ocr_inference.tasks.broker import absent_messages
 from ocr_inference.tasks.keys import key
-from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
+from ocr_inference.tasks.queue import WORK_QUEUES
 from ocr_inference.tasks.service import TaskService
 from ocr_inference.tasks.submission import STALLED_AFTER_S, resend_if_stalled, send_message
 
 log = logging.getLogger("ocr_inference.tasks")
 
 SWEEP_INTERVAL_S = 30.0
-QUEUES = (QUEUE, PAGES_QUEUE)
 MAX_RESENDS = 3
 
 # the lost mark of a task that has not ended nor done a page lately (its entry in the
@@ -101,7 +100,7 @@ def sweep(services: TaskService, *, holder: str, now: float | None = None) -> Sw
             swept.stalled.append(task.task_id)
     older = services.settings.visibility_timeout_s
     idle = [t.task_id for t in waiting if not (t.sending or t.progressing) and t.age_s > older]
-    absent = absent_messages(store.client, QUEUES, idle)
+    absent = absent_messages(store.client, WORK_QUEUES, idle)
     for task_id in idle:
         if task_id not in absent:
             store.client.hdel(key("task", task_id), "lost_seen")

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from ocr_inference.api.deps import ServicesDep, check_metrics_access
 from ocr_inference.api.prometheus import CONTENT_TYPE, render, service_metrics
-from ocr_inference.tasks.queue import PAGES_QUEUE, QUEUE
+from ocr_inference.tasks.queue import WORK_QUEUES
 
 router = APIRouter(tags=["metrics"])
 
@@ -32,4 +32,4 @@ class Exposition(PlainTextResponse):
 )
 def metrics(services: ServicesDep) -> Exposition:
     """Queue depths, running documents, held upload bytes and task counters."""
-    return Exposition(render(service_metrics(services.store.stats((QUEUE, PAGES_QUEUE)))))
+    return Exposition(render(service_metrics(services.store.stats(WORK_QUEUES))))
